@@ -1,0 +1,310 @@
+"""The toolkit's commands as plain functions: what the CLI calls, and what a Python user can call.
+
+    from toolkit import api, Target
+    api.apply(Target("postgresql://..."), phase=1)
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import CheckResult, run_checks
+from .connection import Target
+from .errors import BadInput, ChecksumMismatch, HumanNeeded, PreCheckFailed, RollbackCause, RolledBack, StepFailed
+from .executor import Executor, Timeouts
+from .fingerprint import Fingerprint, take_fingerprint
+from .history import AppliedMigration, History
+from .plan import Migration, Phase, Plan, load_plan
+from .progress import Progress
+from .runlock import runner_lock
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: Path = Path(".")
+    lock_wait: float = 30.0  # seconds a second runner waits for the first
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+# Results ---------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    migration: str
+    action: str
+    duration_ms: int
+
+
+@dataclass
+class PhaseResult:
+    phase: int
+    action: str
+    steps: list[StepResult] = field(default_factory=list)
+    pre_checks: list[CheckResult] = field(default_factory=list)
+    post_checks: list[CheckResult] = field(default_factory=list)
+
+
+@dataclass
+class PlannedStatement:
+    line: int
+    mode: str  # "transaction" or "autocommit"
+    text: str
+
+
+@dataclass
+class PlannedStep:
+    migration: str
+    action: str
+    path: str
+    statements: list[PlannedStatement]
+
+
+@dataclass
+class PlannedPhase:
+    phase: int
+    pre_checks: list[str]
+    steps: list[PlannedStep]
+    post_checks: list[str]
+
+
+@dataclass
+class MigrationStatus:
+    migration: str
+    phase: int
+    state: str  # applied, pending, failed, interrupted, missing_file
+    applied_at: str | None = None
+    duration_ms: int | None = None
+    checksum: str | None = None  # ok, changed; None when not applied
+
+
+@dataclass
+class PhaseStatus:
+    phase: int
+    state: str  # applied, pending, partial
+    migrations: list[MigrationStatus]
+
+
+@dataclass
+class Status:
+    database: str
+    phases: list[PhaseStatus]
+    unknown: list[MigrationStatus]  # applied, but no longer on disk
+
+
+# Commands --------------------------------------------------------------------
+
+
+def apply(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
+          progress: Progress = Progress(), dry_run: bool = False):
+    """Apply phase `phase` (or every pending phase, in order). Returns the phases' results,
+    or with dry_run the plan of what would run, running nothing."""
+    plan = load_plan(settings.project)
+    if dry_run:
+        applied = _read_applied(target)
+        _refuse_edited(plan, applied)
+        return [_preview(p, "apply", set(applied)) for p in plan.phases_to_apply(set(applied), phase)]
+    with _session(target, settings, progress, "apply") as session:
+        applied = session.history.applied()
+        _refuse_edited(plan, applied)
+        return [session.apply_phase(p) for p in plan.phases_to_apply(set(applied), phase)]
+
+
+def rollback(target: Target, phase: int, *, cascade: bool = False, settings: Settings = Settings(),
+             progress: Progress = Progress(), dry_run: bool = False):
+    """Roll back phase `phase` (and, with cascade, every later applied phase), newest first."""
+    plan = load_plan(settings.project)
+    if dry_run:
+        applied = _read_applied(target)
+        _refuse_edited(plan, applied)
+        return [_preview(p, "rollback", set(applied)) for p in plan.phases_to_roll_back(set(applied), phase, cascade)]
+    with _session(target, settings, progress, "rollback") as session:
+        applied = session.history.applied()
+        _refuse_edited(plan, applied)
+        return [session.roll_back_phase(p) for p in plan.phases_to_roll_back(set(applied), phase, cascade)]
+
+
+def validate(target: Target, phase: int, when: str | None = None, *, settings: Settings = Settings()) -> list[CheckResult]:
+    """Run a phase's checks (pre, post or both) and return every result. Changes nothing but history."""
+    chosen = load_plan(settings.project).phase(phase)
+    checks = {"pre": chosen.pre_checks, "post": chosen.post_checks}
+    selected = [c for w in ("pre", "post") if when in (None, w) for c in checks[w]]
+    with target.connect("toolkit validate") as conn:
+        history = History(conn)
+        return run_checks(conn, selected, history if history.exists() else None)
+
+
+def status(target: Target, *, settings: Settings = Settings()) -> Status:
+    plan = load_plan(settings.project)
+    with target.connect("toolkit status") as conn:
+        history = History(conn)
+        applied, events = history.applied(), history.last_events()
+    phases = []
+    for phase in plan.phases:
+        migrations = [_migration_status(m, applied.get(m.name), events.get(m.name)) for m in phase.migrations]
+        done = sum(m.state == "applied" for m in migrations)
+        state = "applied" if done == len(migrations) else "partial" if done else "pending"
+        phases.append(PhaseStatus(phase.number, state, migrations))
+    known = {m.name for m in plan.migrations}
+    unknown = [
+        MigrationStatus(a.migration, a.phase, "missing_file", a.applied_at.isoformat(), a.duration_ms)
+        for a in applied.values() if a.migration not in known
+    ]
+    return Status(target.describe(), phases, unknown)
+
+
+def fingerprint(target: Target) -> Fingerprint:
+    with target.connect("toolkit fingerprint") as conn:
+        return take_fingerprint(conn)
+
+
+# The run ---------------------------------------------------------------------
+
+
+class Session:
+    """A connection that holds the runner lock, with its history and executor."""
+
+    def __init__(self, conn, progress: Progress, timeouts: Timeouts):
+        self.conn = conn
+        self.progress = progress
+        self.history = History(conn)
+        self.executor = Executor(conn, self.history, timeouts, progress)
+
+    def apply_phase(self, phase: Phase) -> PhaseResult:
+        applied = self.history.applied()
+        pending = [m for m in phase.migrations if m.name not in applied]
+        result = PhaseResult(phase.number, "apply")
+        self.progress.phase_started(phase, pending)
+
+        result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
+        failed = [r for r in result.pre_checks if not r.passed]
+        if failed:
+            raise PreCheckFailed(phase.number, failed)
+
+        before = take_fingerprint(self.conn)
+        ran: list[Migration] = []
+        try:
+            for migration in pending:
+                ran.append(migration)
+                result.steps.append(StepResult(migration.name, "apply", self.executor.apply(migration)))
+        except StepFailed as failure:
+            if migration.apply_script.transactional:
+                ran.pop()  # its transaction already undid it
+            self._undo(phase, ran, before, RollbackCause("step", f"{migration.name} failed: {failure}"), result)
+
+        result.post_checks = self._checks(phase, "post", phase.post_checks)
+        failed = [r for r in result.post_checks if not r.passed]
+        if failed:
+            message = "post-validation failed: " + "; ".join(r.describe() for r in failed)
+            self._undo(phase, ran, before, RollbackCause("check", message, failed), result)
+        return result
+
+    def roll_back_phase(self, phase: Phase) -> PhaseResult:
+        applied = self.history.applied()
+        result = PhaseResult(phase.number, "rollback")
+        self.progress.phase_started(phase, [m for m in phase.migrations if m.name in applied])
+        for migration in reversed(phase.migrations):
+            if migration.name in applied:
+                result.steps.append(StepResult(migration.name, "rollback", self._roll_back(phase, migration, result)))
+        return result
+
+    def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
+        """Roll back what this run applied, newest first, then prove the schema is as before."""
+        self.progress.note(f"phase {phase.number}: {cause.message}; rolling back {len(ran)} migration(s)")
+        for migration in reversed(ran):
+            self._roll_back(phase, migration, result, cause)
+        after = take_fingerprint(self.conn)
+        if after != before:
+            raise HumanNeeded(
+                f"phase {phase.number} was rolled back after: {cause.message}; "
+                "but the schema differs from before the phase",
+                differences=before.differences(after),
+                result=result,
+            )
+        raise RolledBack(phase.number, cause, result)
+
+    def _roll_back(self, phase: Phase, migration: Migration, result, cause: RollbackCause | None = None) -> int:
+        try:
+            return self.executor.roll_back(migration)
+        except StepFailed as failure:
+            still = sorted(m for m in self.history.applied() if any(m == x.name for x in phase.migrations))
+            after = f" (rolling back after: {cause.message})" if cause else ""
+            raise HumanNeeded(
+                f"rollback of {migration.name} failed: {failure}{after}; "
+                f"phase {phase.number} now has applied: {', '.join(still) or 'nothing'}",
+                result=result,
+            ) from failure
+
+    def _checks(self, phase: Phase, when: str, checks) -> list[CheckResult]:
+        results = run_checks(self.conn, checks, self.history)
+        self.progress.checks_finished(phase, when, results)
+        return results
+
+
+@contextmanager
+def _session(target: Target, settings: Settings, progress: Progress, purpose: str):
+    conn = target.connect(f"toolkit {purpose}")
+    try:
+        with runner_lock(conn, settings.lock_wait):
+            session = Session(conn, progress, settings.timeouts)
+            session.history.install()
+            yield session
+    finally:
+        conn.close()
+
+
+def _read_applied(target: Target) -> dict[str, AppliedMigration]:
+    with target.connect("toolkit plan") as conn:
+        return History(conn).applied()
+
+
+def _refuse_edited(plan: Plan, applied: dict[str, AppliedMigration]) -> None:
+    on_disk = {m.name: m for m in plan.migrations}
+    missing = sorted(name for name in applied if name not in on_disk)
+    if missing:
+        raise BadInput(f"applied migration(s) no longer in migrations/: {', '.join(missing)}")
+    changed = sorted(name for name, a in applied.items() if on_disk[name].checksum != a.checksum)
+    if changed:
+        raise ChecksumMismatch(changed)
+
+
+def _preview(phase: Phase, action: str, applied: set[str]) -> PlannedPhase:
+    if action == "apply":
+        chosen = [(m, m.apply_script) for m in phase.migrations if m.name not in applied]
+        pre, post = [c.name for c in phase.pre_checks], [c.name for c in phase.post_checks]
+    else:
+        chosen = [(m, m.rollback_script) for m in reversed(phase.migrations) if m.name in applied]
+        pre, post = [], []
+    steps = [
+        PlannedStep(
+            migration=m.name,
+            action=action,
+            path=str(script.path),
+            statements=[
+                PlannedStatement(s.line, "transaction" if script.transactional else "autocommit", s.text)
+                for s in script.statements
+            ],
+        )
+        for m, script in chosen
+    ]
+    return PlannedPhase(phase.number, pre, steps, post)
+
+
+def _migration_status(migration: Migration, applied: AppliedMigration | None, event) -> MigrationStatus:
+    if applied:
+        return MigrationStatus(
+            migration.name,
+            migration.phase,
+            "applied",
+            applied.applied_at.isoformat(),
+            applied.duration_ms,
+            "ok" if applied.checksum == migration.checksum else "changed",
+        )
+    state = "pending"
+    if event and event.outcome == "failed":
+        state = "failed"
+    elif event and event.outcome == "started":
+        state = "interrupted"
+    return MigrationStatus(migration.name, migration.phase, state)

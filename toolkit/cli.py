@@ -1,0 +1,188 @@
+"""The `toolkit` command: parses arguments, calls toolkit.api, renders, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+import psycopg
+from rich.console import Console
+
+from . import api, report
+from .connection import Target, redact
+from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
+                     ToolkitError)
+from .executor import Timeouts
+
+# The documented exit codes (README, "Exit codes").
+OK, FINDINGS, BAD_INPUT, PRE_CHECK_FAILED, STEP_ROLLED_BACK, CHECK_ROLLED_BACK, SLOWDOWN_ROLLED_BACK, \
+    HUMAN_NEEDED, LOCK_HELD, CANNOT_CONNECT = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
+
+_ROLLBACK_EXIT = {"step": STEP_ROLLED_BACK, "check": CHECK_ROLLED_BACK, "slowdown": SLOWDOWN_ROLLED_BACK}
+
+
+def exit_code(error: Exception) -> int:
+    if isinstance(error, RolledBack):
+        return _ROLLBACK_EXIT[error.cause.kind]
+    for kind, code in ((BadInput, BAD_INPUT), (PreCheckFailed, PRE_CHECK_FAILED), (HumanNeeded, HUMAN_NEEDED),
+                       (StepFailed, HUMAN_NEEDED), (LockHeld, LOCK_HELD), (CannotConnect, CANNOT_CONNECT)):
+        if isinstance(error, kind):
+            return code
+    return HUMAN_NEEDED
+
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _handles_errors(command):
+    """Every user-facing failure becomes one line on stderr and its exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            return command(*args, **kwargs)
+        except ToolkitError as error:
+            _fail(ctx, error, str(error), exit_code(error))
+        except psycopg.OperationalError as error:
+            # The connection broke mid-run (server gone, backend terminated).
+            reason = " ".join(str(error).split())
+            _fail(ctx, error, f"lost the database connection: {redact(reason)}", CANNOT_CONNECT)
+
+    return wrapper
+
+
+def _fail(ctx, error, message, code):
+    if ctx.find_root().params.get("traceback"):
+        raise error
+    dsn = ctx.params.get("dsn")
+    message = redact(message, Target(dsn).password if dsn else None)
+    err.print(f"toolkit: error: {message}", markup=False)
+    for line in getattr(error, "differences", [])[:40]:
+        err.print(f"  {line}", markup=False)
+    if ctx.params.get("as_json"):
+        click.echo(report.to_json({"error": message, "exit_code": code}))
+    ctx.exit(code)
+
+
+def _target_options(command):
+    command = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+                           envvar="TOOLKIT_PROJECT", show_default=True,
+                           help="Folder holding migrations/, rollbacks/ and validation/.")(command)
+    command = click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")(command)
+    return command
+
+
+def _run_options(command):
+    for decorator in (
+        click.option("--lock-wait", type=float, default=30.0, show_default=True,
+                     help="Seconds to wait for another runner's lock."),
+        click.option("--lock-timeout", type=float, default=Timeouts.lock_timeout, show_default=True,
+                     help="Seconds a DDL statement may wait for a table lock before it retries."),
+        click.option("--lock-retries", type=int, default=Timeouts.lock_retries, show_default=True,
+                     help="Retries (with doubling backoff) after a lock timeout."),
+        click.option("--concurrent-lock-timeout", type=float, default=Timeouts.concurrent_lock_timeout,
+                     show_default=True, help="Seconds a concurrent index build may wait."),
+        click.option("--statement-timeout", type=float, default=0.0, show_default=True,
+                     help="Seconds any statement may run; 0 = no limit."),
+        click.option("--dry-run", is_flag=True, help="Print the plan with each statement's mode; run nothing."),
+    ):
+        command = decorator(command)
+    return command
+
+
+def _settings(project, lock_wait, lock_timeout, lock_retries, concurrent_lock_timeout, statement_timeout):
+    timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
+                        statement_timeout=statement_timeout, lock_retries=lock_retries)
+    return api.Settings(project=project, lock_wait=lock_wait, timeouts=timeouts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--traceback", is_flag=True, help="Show Python tracebacks (for bug reports).")
+def cli(traceback):
+    """Phased PostgreSQL migrations with validation and automatic rollback."""
+
+
+@cli.command()
+@_target_options
+@_run_options
+@click.option("--phase", type=int, help="Apply this phase only (earlier phases must be applied).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handles_errors
+def apply(dsn, project, phase, as_json, dry_run, **run):
+    """Apply PHASE, or every pending phase in order; roll back automatically on failure."""
+    settings = _settings(project, **run)
+    progress = report.ConsoleProgress(err)
+    results = api.apply(Target.from_option(dsn), phase, settings=settings, progress=progress, dry_run=dry_run)
+    _show(results, as_json, report.print_plan if dry_run else report.print_results)
+
+
+@cli.command()
+@_target_options
+@_run_options
+@click.option("--phase", type=int, required=True, help="The phase to roll back (the newest applied one).")
+@click.option("--cascade", is_flag=True, help="Also roll back every later applied phase, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handles_errors
+def rollback(dsn, project, phase, cascade, as_json, dry_run, **run):
+    """Run PHASE's rollback scripts, newest migration first."""
+    settings = _settings(project, **run)
+    results = api.rollback(Target.from_option(dsn), phase, cascade=cascade, settings=settings,
+                           progress=report.ConsoleProgress(err), dry_run=dry_run)
+    _show(results, as_json, report.print_plan if dry_run else report.print_results)
+
+
+@cli.command()
+@_target_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_handles_errors
+def status(dsn, project, as_json):
+    """Phases and migrations: applied, pending, failed; when, how long, checksum state."""
+    result = api.status(Target.from_option(dsn), settings=api.Settings(project=project))
+    _show(result, as_json, report.print_status)
+
+
+@cli.command()
+@_target_options
+@click.option("--phase", type=int, required=True)
+@click.option("--pre", "when", flag_value="pre", help="Only the checks run before the phase.")
+@click.option("--post", "when", flag_value="post", help="Only the checks run after the phase.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_handles_errors
+def validate(dsn, project, phase, when, as_json):
+    """Run a phase's checks alone. Exit 1 when any fails."""
+    results = api.validate(Target.from_option(dsn), phase, when, settings=api.Settings(project=project))
+    _show(results, as_json, report.print_checks)
+    if not all(r.passed for r in results):
+        sys.exit(FINDINGS)
+
+
+@cli.command()
+@click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lines", is_flag=True, help="Print every catalog line, not only the digest.")
+@_handles_errors
+def fingerprint(dsn, as_json, lines):
+    """A digest of the schema (what a rollback must restore)."""
+    result = api.fingerprint(Target.from_option(dsn))
+    if as_json:
+        click.echo(report.to_json({"digest": result.digest, "lines": list(result.lines)}))
+        return
+    out.print(result.digest)
+    if lines:
+        for line in result.lines:
+            out.print(line, markup=False)
+
+
+def _show(result, as_json, render):
+    if as_json:
+        click.echo(report.to_json(result))
+    else:
+        render(out, result)
+
+
+def main():
+    cli(prog_name="toolkit")

@@ -1,0 +1,78 @@
+"""Which database to talk to, and how to say so without leaking its password."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .errors import BadInput, CannotConnect
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I)
+
+
+def redact(text: str, password: str | None = None) -> str:
+    """The text with any password in it replaced by ***."""
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    if password:
+        text = text.replace(password, "***")
+    return text
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database the toolkit works on, given as a libpq DSN (URL or key=value)."""
+
+    dsn: str
+
+    @classmethod
+    def from_option(cls, dsn: str | None) -> Target:
+        dsn = dsn or os.environ.get("DATABASE_URL")
+        if not dsn:
+            raise BadInput("no database given: pass --dsn or set DATABASE_URL")
+        target = cls(dsn)
+        target.params  # refuse a malformed DSN now, with a clean message
+        return target
+
+    @property
+    def params(self) -> dict:
+        try:
+            return conninfo_to_dict(self.dsn)
+        except psycopg.ProgrammingError as exc:
+            raise BadInput(f"malformed DSN: {self.redact(str(exc))}") from exc
+
+    @property
+    def password(self) -> str | None:
+        try:
+            return conninfo_to_dict(self.dsn).get("password")
+        except psycopg.ProgrammingError:
+            return None
+
+    def redact(self, text: str) -> str:
+        return redact(text, self.password)
+
+    def describe(self) -> str:
+        """postgresql://user@host:port/dbname, never with the password."""
+        p = self.params
+        user = p.get("user") or os.environ.get("PGUSER", "")
+        host = p.get("host") or os.environ.get("PGHOST", "localhost")
+        port = p.get("port") or os.environ.get("PGPORT", "5432")
+        db = p.get("dbname") or os.environ.get("PGDATABASE", user)
+        return f"postgresql://{user + '@' if user else ''}{host}:{port}/{db}"
+
+    def with_database(self, dbname: str) -> Target:
+        return Target(make_conninfo(self.dsn, dbname=dbname))
+
+    def connect(self, application_name: str = "toolkit") -> psycopg.Connection:
+        """An autocommit connection; transactions are always explicit."""
+        params = {"connect_timeout": 10, **self.params, "application_name": application_name}
+        try:
+            return psycopg.connect(**params, autocommit=True)
+        except psycopg.OperationalError as exc:
+            reason = " ".join(str(exc).split())
+            raise CannotConnect(f"cannot connect to {self.describe()}: {self.redact(reason)}") from exc

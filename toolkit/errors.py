@@ -1,0 +1,117 @@
+"""Every error the toolkit raises on purpose.
+
+Each carries the data a caller needs; the message is one line a DBA can act on.
+Exit codes are assigned in one place, the CLI (``toolkit.cli.EXIT_CODES``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ToolkitError(Exception):
+    """Base of every error meant for the user (never a bug)."""
+
+
+class BadInput(ToolkitError):
+    """The files, the arguments or the request are wrong; nothing was changed."""
+
+
+class PlanError(BadInput):
+    """A file in migrations/, rollbacks/ or validation/ is unusable."""
+
+    def __init__(self, path: Path | str, problem: str, line: int | None = None):
+        self.path = Path(path)
+        self.problem = problem
+        self.line = line
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(f"{where}: {problem}")
+
+
+class ChecksumMismatch(BadInput):
+    def __init__(self, migrations: list[str]):
+        self.migrations = migrations
+        names = ", ".join(migrations)
+        super().__init__(
+            f"applied migration(s) changed on disk since they were applied: {names}; "
+            "restore the applied text or write a new migration"
+        )
+
+
+class PreCheckFailed(ToolkitError):
+    """A pre-validation check failed: the phase was not started."""
+
+    def __init__(self, phase: int, failures: list):
+        self.phase = phase
+        self.failures = failures
+        names = ", ".join(f.check.name for f in failures)
+        super().__init__(f"phase {phase}: pre-validation failed ({names}); nothing was changed")
+
+
+class ChecksFailed(ToolkitError):
+    """`toolkit validate` found failing checks (nothing is changed by validate)."""
+
+    def __init__(self, failures: list):
+        self.failures = failures
+        names = ", ".join(f.check.name for f in failures)
+        super().__init__(f"{len(failures)} check(s) failed: {names}")
+
+
+@dataclass
+class RollbackCause:
+    """Why a phase was rolled back automatically."""
+
+    kind: str  # "step" or "check"
+    message: str
+    failures: list = field(default_factory=list)
+
+
+class RolledBack(ToolkitError):
+    """The phase failed and was rolled back; the schema is as it was before."""
+
+    def __init__(self, phase: int, cause: RollbackCause, result=None):
+        self.phase = phase
+        self.cause = cause
+        self.result = result
+        super().__init__(
+            f"phase {phase} rolled back: {cause.message}; schema restored to its state before the phase"
+        )
+
+
+class HumanNeeded(ToolkitError):
+    """A rollback failed or did not restore the schema. Someone must look."""
+
+    def __init__(self, message: str, differences: list[str] | None = None, result=None):
+        self.differences = differences or []
+        self.result = result
+        super().__init__(message)
+
+
+class LockHeld(ToolkitError):
+    def __init__(self, waited: float, holder: dict | None):
+        self.holder = holder
+        if holder:
+            who = (
+                f"pid {holder['pid']}, application '{holder['application_name']}', "
+                f"connected since {holder['backend_start']}"
+            )
+        else:
+            who = "a session that ended while we looked"
+        super().__init__(f"another toolkit run holds the runner lock (waited {waited:g}s): {who}")
+
+
+class CannotConnect(ToolkitError):
+    """The server cannot be reached or refused the login."""
+
+
+class StepFailed(ToolkitError):
+    """A statement of a migration or rollback script failed."""
+
+    def __init__(self, script_path: Path, line: int, sqlstate: str | None, message: str):
+        self.path = Path(script_path)
+        self.line = line
+        self.sqlstate = sqlstate
+        self.reason = message
+        code = f" [{sqlstate}]" if sqlstate else ""
+        super().__init__(f"{script_path}:{line}: {message}{code}")

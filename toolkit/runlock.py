@@ -1,0 +1,44 @@
+"""One runner at a time per database: a session advisory lock.
+
+A session lock dies with its connection, so a runner killed with SIGKILL never
+leaves a lock behind (unlike a lock row in a table).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+
+from .errors import LockHeld
+
+LOCK_KEY = int.from_bytes(b"toolkit", "big")  # fits a bigint; stable across versions
+_POLL_SECONDS = 0.2
+
+
+@contextmanager
+def runner_lock(conn: psycopg.Connection, wait_seconds: float):
+    deadline = time.monotonic() + wait_seconds
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+        if time.monotonic() >= deadline:
+            raise LockHeld(wait_seconds, lock_holder(conn))
+        time.sleep(_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def lock_holder(conn: psycopg.Connection) -> dict | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            """SELECT a.pid, a.application_name, a.backend_start
+               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+               WHERE l.locktype = 'advisory' AND l.granted
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND l.classid = %s::oid AND l.objid = %s::oid AND l.objsubid = 1""",
+            (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF),
+        ).fetchone()

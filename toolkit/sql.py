@@ -1,0 +1,166 @@
+"""SQL files as parsed statements.
+
+A file is read as UTF-8 (a BOM and Windows line endings are accepted), split
+into statements by PostgreSQL's own parser (pglast), and each statement is told
+whether it can run inside a transaction. That decision is made here, from the
+AST, never from a comment an author may forget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+
+from .errors import PlanError
+
+# Statements PostgreSQL refuses to run inside a transaction block.
+_NEVER_IN_TRANSACTION = (ast.VacuumStmt, ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
+
+
+@dataclass(frozen=True)
+class IndexTarget:
+    """The index a concurrent CREATE INDEX builds (to find it INVALID later)."""
+
+    schema: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    line: int  # 1-based line of the statement's first token
+    leading_comments: str  # comments between the previous statement and this one
+    node: ast.Node
+    needs_autocommit: bool
+    builds_index: IndexTarget | None = None
+
+    @property
+    def kind(self) -> str:
+        return type(self.node).__name__
+
+
+@dataclass(frozen=True)
+class Script:
+    """One SQL file, parsed."""
+
+    path: Path
+    statements: tuple[Statement, ...]
+    checksum: str
+
+    @property
+    def transactional(self) -> bool:
+        return not any(s.needs_autocommit for s in self.statements)
+
+
+def read_sql_file(path: Path) -> str:
+    """The file's text, or a PlanError naming the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PlanError(path, "not valid UTF-8", line) from exc
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_script(path: Path) -> Script:
+    text = read_sql_file(path)
+    statements = parse_statements(text, path)
+    if not statements:
+        raise PlanError(path, "holds no SQL statement")
+    return Script(path=path, statements=statements, checksum=checksum(text))
+
+
+def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
+    try:
+        raw_statements = parse_sql(text)
+    except ParseError as exc:
+        message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        raise PlanError(path, f"SQL syntax error: {message}", _line_at(text, location)) from exc
+
+    statements = []
+    previous_end = 0
+    for raw in raw_statements:
+        start = raw.stmt_location
+        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        body_start = _first_token(text, start, end)
+        leading = text[previous_end:body_start]
+        previous_end = end + 1  # skip the ';'
+        statement = _classify(
+            text=text[body_start:end].strip(),
+            line=_line_at(text, body_start),
+            leading_comments=leading,
+            node=raw.stmt,
+            path=path,
+        )
+        statements.append(statement)
+    return tuple(statements)
+
+
+def _classify(text, line, leading_comments, node, path) -> Statement:
+    if isinstance(node, ast.TransactionStmt):
+        raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed: the toolkit decides the transaction", line)
+    concurrent = _is_concurrent(node)
+    if concurrent:
+        _require_idempotent(node, path, line)
+    target = None
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        target = IndexTarget(schema=node.relation.schemaname, name=node.idxname)
+    return Statement(
+        text=text,
+        line=line,
+        leading_comments=leading_comments,
+        node=node,
+        needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
+        builds_index=target,
+    )
+
+
+def _is_concurrent(node: ast.Node) -> bool:
+    if isinstance(node, (ast.IndexStmt, ast.DropStmt)):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return any(p.defname == "concurrently" for p in node.params or ())
+    return False
+
+
+def _require_idempotent(node: ast.Node, path: Path, line: int) -> None:
+    """A concurrent statement runs outside a transaction, so a crash can leave it
+    half done; it must be safe to run again."""
+    if isinstance(node, ast.IndexStmt):
+        if not node.idxname:
+            raise PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name", line)
+        if not node.if_not_exists:
+            raise PlanError(path, "CREATE INDEX CONCURRENTLY must say IF NOT EXISTS so a rerun completes", line)
+    if isinstance(node, ast.DropStmt) and not node.missing_ok:
+        raise PlanError(path, "DROP ... CONCURRENTLY must say IF EXISTS so a rerun completes", line)
+
+
+_COMMENT_OR_SPACE = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)", re.S)
+
+
+def _first_token(text: str, start: int, end: int) -> int:
+    pos = start
+    while pos < end:
+        match = _COMMENT_OR_SPACE.match(text, pos)
+        if not match or match.end() == pos:
+            break
+        pos = match.end()
+    return pos
+
+
+def _line_at(text: str, offset: int) -> int:
+    offset = max(0, min(offset, len(text)))
+    return text.count("\n", 0, offset) + 1

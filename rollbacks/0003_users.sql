@@ -1,0 +1,2 @@
+-- Undoes 0003_users.
+DROP TABLE users;

@@ -1,0 +1,2 @@
+-- Undoes 0005_sessions.
+DROP TABLE sessions;

@@ -1,0 +1,2 @@
+-- Undoes 0007_businesses.
+DROP TABLE businesses;

@@ -1,0 +1,2 @@
+-- Undoes 0105_billing_transactions.
+DROP TABLE billing_transactions;

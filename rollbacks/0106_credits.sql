@@ -1,0 +1,2 @@
+-- Undoes 0106_credits.
+DROP TABLE credits;

@@ -1,0 +1,2 @@
+-- Undoes 0111_template_downloads.
+DROP TABLE template_downloads;

@@ -1,0 +1,2 @@
+-- Undoes 0112_donations.
+DROP TABLE donations;

@@ -1,0 +1,2 @@
+-- Undoes 0125_idx_billing_transactions_subscription_id.
+DROP INDEX CONCURRENTLY IF EXISTS idx_billing_transactions_subscription_id;

@@ -33,8 +33,8 @@ def exit_code(error: Exception) -> int:
     return HUMAN_NEEDED
 
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _handles_errors(command):

@@ -1,0 +1,145 @@
+"""Apply, automatic rollback and manual rollback, against a real server."""
+
+import json
+
+from toolkit import api
+from toolkit.cli import (BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK)
+
+PHASE_0 = {
+    "migrations/0001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+    "rollbacks/0001_accounts.sql": "DROP TABLE accounts;\n",
+    "validation/00_post.sql": "-- check: accounts_exist\nSELECT to_regclass('accounts') IS NULL;\n",
+}
+
+
+def three_step_phase_1(middle: str, post_check: str = "SELECT 0", rollback_of_first: str = "DROP TABLE t1;") -> dict:
+    return {
+        **PHASE_0,
+        "migrations/0101_t1.sql": "CREATE TABLE t1 (id bigint);\n",
+        "rollbacks/0101_t1.sql": rollback_of_first + "\n",
+        "migrations/0102_t2.sql": middle + "\n",
+        "rollbacks/0102_t2.sql": "DROP TABLE t2;\n",
+        "migrations/0103_t3.sql": "CREATE TABLE t3 (id bigint);\n",
+        "rollbacks/0103_t3.sql": "DROP TABLE t3;\n",
+        "validation/01_pre.sql": "-- check: accounts_have_names\nSELECT count(*) FROM accounts WHERE name IS NULL;\n",
+        "validation/01_post.sql": f"-- check: everything_fine\n{post_check};\n",
+    }
+
+
+def test_phases_0_and_1_apply_on_an_empty_database(toolkit, sql):
+    assert toolkit("apply", "--phase", "0").exit_code == OK
+    result = toolkit("apply", "--phase", "1")
+    assert result.exit_code == OK, result.output
+    tables = {r[0] for r in sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"users", "businesses", "health_metrics", "subscription_plans", "user_subscriptions",
+            "credits", "credit_ledger", "webhook_events", "donations"} <= tables
+    assert sql("SELECT count(*) FROM subscription_plans WHERE name = 'Free'") == [(1,)]
+
+
+def test_phase_1_is_refused_before_phase_0(toolkit, db):
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1")
+    assert result.exit_code == BAD_INPUT
+    assert "phase 1 cannot be applied: earlier phase(s) 0 pending" in result.stderr
+    assert api.fingerprint(db) == before
+
+
+def test_every_phase_applied_then_rolled_back_leaves_the_empty_fingerprint(toolkit, db):
+    empty = api.fingerprint(db)
+    for args in (("apply", "--phase", "0"), ("apply", "--phase", "1"),
+                 ("rollback", "--phase", "1"), ("rollback", "--phase", "0")):
+        assert toolkit(*args).exit_code == OK, args
+    assert api.fingerprint(db) == empty
+
+
+def test_apply_without_phase_applies_every_pending_phase(toolkit, sql):
+    result = toolkit("apply", "--json")
+    assert result.exit_code == OK
+    assert [p["phase"] for p in json.loads(result.stdout)] == [0, 1]
+    assert toolkit("apply").stdout.strip() == "nothing to do: up to date"
+
+
+def test_failing_pre_check_changes_nothing(toolkit, db, sql, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);"))
+    toolkit("apply", "--phase", "0", project=root)
+    sql("INSERT INTO accounts VALUES (1, NULL)")
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == PRE_CHECK_FAILED
+    assert "accounts_have_names" in result.stderr
+    assert api.fingerprint(db) == before
+
+
+def test_failing_step_in_the_middle_rolls_the_phase_back(toolkit, db, sql, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);\nSELECT 1 / 0;"))
+    toolkit("apply", "--phase", "0", project=root)
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == STEP_ROLLED_BACK
+    assert "0102_t2 failed" in result.stderr and "0102_t2.sql:2: division by zero" in result.stderr
+    assert api.fingerprint(db) == before
+    assert sql("SELECT migration FROM toolkit.applied_migrations ORDER BY 1") == [("0001_accounts",)]
+
+
+def test_failing_post_check_rolls_the_phase_back(toolkit, db, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);", post_check="SELECT 42 AS answer"))
+    toolkit("apply", "--phase", "0", project=root)
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == CHECK_ROLLED_BACK
+    assert "check everything_fine (" in result.stderr and "validation/01_post.sql:2) returned 42" in result.stderr
+    assert api.fingerprint(db) == before
+
+
+def test_broken_rollback_script_needs_a_human(toolkit, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);", post_check="SELECT 1",
+                                      rollback_of_first="DROP TABLE no_such_table;"))
+    toolkit("apply", "--phase", "0", project=root)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == HUMAN_NEEDED
+    assert "rollback of 0101_t1 failed" in result.stderr
+    assert "phase 1 now has applied: 0101_t1" in result.stderr
+
+
+def test_rollback_that_does_not_restore_the_schema_needs_a_human(toolkit, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);", post_check="SELECT 1",
+                                      rollback_of_first="ALTER TABLE t1 RENAME TO t1_kept;"))
+    toolkit("apply", "--phase", "0", project=root)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == HUMAN_NEEDED
+    assert "schema differs from before the phase" in result.stderr
+    assert "+ relation public.t1_kept" in result.stderr
+
+
+def test_manual_rollback_of_a_phase_with_a_later_phase_applied_is_refused(toolkit):
+    toolkit("apply")
+    result = toolkit("rollback", "--phase", "0")
+    assert result.exit_code == BAD_INPUT
+    assert "later phase(s) 1 are applied" in result.stderr
+
+
+def test_rollback_of_a_phase_that_is_not_applied_is_refused(toolkit):
+    result = toolkit("rollback", "--phase", "1")
+    assert result.exit_code == BAD_INPUT
+    assert "phase 1 is not applied" in result.stderr
+
+
+def test_dry_run_prints_each_statement_mode_and_runs_nothing(toolkit, db):
+    toolkit("apply", "--phase", "0")
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", "--dry-run", "--json")
+    assert result.exit_code == OK
+    planned = json.loads(result.stdout)[0]
+    modes = {s["migration"]: s["statements"][0]["mode"] for s in planned["steps"]}
+    assert modes["0101_subscription_plans"] == "transaction"
+    assert modes["0113_idx_user_subscriptions_user_id"] == "autocommit"
+    assert api.fingerprint(db) == before
+
+
+def test_history_records_every_apply_rollback_and_check(toolkit, sql):
+    toolkit("apply", "--phase", "0")
+    toolkit("rollback", "--phase", "0")
+    actions = sql("SELECT action, outcome, count(*) FROM toolkit.history GROUP BY 1, 2 ORDER BY 1, 2")
+    assert ("apply", "ok", 8) in actions and ("rollback", "ok", 8) in actions
+    assert ("check", "ok", 4) in actions
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(0,)]

@@ -1,0 +1,88 @@
+"""The command line: connections, secrets, status, validate, help."""
+
+import json
+
+from click.testing import CliRunner
+
+from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, FINDINGS, OK, cli
+from toolkit.connection import Target
+
+WRONG = "not-the-Passw0rd-xyz"
+
+
+def with_password(target: Target, password: str) -> str:
+    p = target.params
+    return f"postgresql://{p['user']}:{password}@{p['host']}:{p['port']}/{p['dbname']}"
+
+
+def test_wrong_password_gets_one_line_without_the_password(toolkit, db, server):
+    with server.connect() as conn:
+        method = conn.execute("SELECT current_setting('password_encryption')").fetchone()[0]
+        trusting = conn.execute("SELECT count(*) FROM pg_hba_file_rules WHERE auth_method = 'trust' "
+                                "AND 'host' = type").fetchone()[0]
+    if trusting:
+        import pytest
+        pytest.skip(f"this server trusts host logins; a wrong password cannot fail ({method})")
+    result = toolkit("status", dsn=with_password(db, WRONG))
+    assert result.exit_code == CANNOT_CONNECT
+    assert WRONG not in result.output
+    assert result.stderr.count("\n") == 1 and "password authentication failed" in result.stderr
+
+
+def test_malformed_dsn_is_bad_input_without_the_password(toolkit):
+    result = toolkit("status", dsn=f"host=localhost password={WRONG} nonsense")
+    assert result.exit_code == BAD_INPUT
+    assert "malformed DSN" in result.stderr and WRONG not in result.output
+
+
+def test_unreachable_server_gets_one_line(toolkit):
+    result = toolkit("status", dsn=f"postgresql://u:{WRONG}@127.0.0.1:1/x?connect_timeout=2")
+    assert result.exit_code == CANNOT_CONNECT
+    assert result.stderr.startswith("toolkit: error: cannot connect to postgresql://u@127.0.0.1:1/x")
+    assert WRONG not in result.output
+
+
+def test_missing_database_url_is_bad_input():
+    result = CliRunner().invoke(cli, ["status"], env={"DATABASE_URL": None})
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr == "toolkit: error: no database given: pass --dsn or set DATABASE_URL\n"
+
+
+def test_status_json_has_the_documented_fields(toolkit):
+    toolkit("apply", "--phase", "0")
+    result = toolkit("status", "--json")
+    assert result.exit_code == OK
+    status = json.loads(result.stdout)
+    assert set(status) == {"database", "phases", "unknown"}
+    assert "password" not in status["database"]
+    phase = status["phases"][0]
+    assert set(phase) == {"phase", "state", "migrations"} and phase["state"] == "applied"
+    migration = phase["migrations"][0]
+    assert set(migration) == {"migration", "phase", "state", "applied_at", "duration_ms", "checksum"}
+    assert migration["state"] == "applied" and migration["checksum"] == "ok"
+    assert status["phases"][1]["state"] == "pending"
+
+
+def test_status_shows_a_failed_migration(toolkit, project):
+    root = project({"migrations/0001_a.sql": "SELECT 1 / 0;\n", "rollbacks/0001_a.sql": "SELECT 1;\n"})
+    toolkit("apply", project=root)
+    status = json.loads(toolkit("status", "--json", project=root).stdout)
+    assert status["phases"][0]["migrations"][0]["state"] == "failed"
+
+
+def test_validate_runs_only_the_checks_and_exits_1_on_failure(toolkit, sql):
+    toolkit("apply", "--phase", "0")
+    assert toolkit("validate", "--phase", "0", "--post").exit_code == OK
+    result = toolkit("validate", "--phase", "0", "--pre", "--json")
+    assert result.exit_code == FINDINGS  # phase 0's tables exist now
+    [check] = json.loads(result.stdout)
+    assert check["check"] == "baseline_tables_absent" and not check["passed"]
+    assert {"file", "line", "rows"} <= set(check)
+
+
+def test_every_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in cli.commands:
+        assert f"toolkit {name}" in readme, name

@@ -1,0 +1,125 @@
+"""Safety on a live database: concurrent builds, invalid indexes, the runner lock,
+lock timeouts and checksums."""
+
+import threading
+
+import psycopg
+import pytest
+
+from toolkit import api
+from toolkit.cli import BAD_INPUT, LOCK_HELD, OK, STEP_ROLLED_BACK
+from toolkit.runlock import LOCK_KEY
+
+TABLE = {
+    "migrations/0001_items.sql": "CREATE TABLE items (id bigint, code text);\n",
+    "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+}
+UNIQUE_CODE = {
+    "migrations/0101_uq_items_code.sql": "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS uq_items_code ON items (code);\n",
+    "rollbacks/0101_uq_items_code.sql": "DROP INDEX CONCURRENTLY IF EXISTS uq_items_code;\n",
+}
+
+
+def index_validity(sql, name):
+    return sql("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+               (name,))
+
+
+def test_concurrent_index_build_runs_outside_a_transaction(toolkit, sql, project):
+    root = project({**TABLE, **UNIQUE_CODE})
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("apply", "--phase", "1", project=root)
+    # Inside a transaction block PostgreSQL refuses CREATE INDEX CONCURRENTLY outright.
+    assert result.exit_code == OK, result.output
+    assert "autocommit, statement by statement" in result.stderr
+    assert index_validity(sql, "uq_items_code") == [(True,)]
+    events = sql("SELECT outcome FROM toolkit.history WHERE migration = '0101_uq_items_code' ORDER BY id")
+    assert events == [("started",), ("ok",)]
+
+
+def test_invalid_index_left_by_a_failed_build_is_rebuilt_on_rerun(toolkit, sql, project):
+    root = project({**TABLE, **UNIQUE_CODE})
+    toolkit("apply", "--phase", "0", project=root)
+    sql("INSERT INTO items VALUES (1, 'a'), (2, 'a')")
+    # A build that fails half way (duplicates) leaves an INVALID index behind.
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        sql("CREATE UNIQUE INDEX CONCURRENTLY uq_items_code ON items (code)")
+    assert index_validity(sql, "uq_items_code") == [(False,)]
+    sql("DELETE FROM items WHERE id = 2")
+
+    result = toolkit("apply", "--phase", "1", project=root)
+
+    assert result.exit_code == OK, result.output
+    assert "uq_items_code is INVALID" in result.stderr
+    assert index_validity(sql, "uq_items_code") == [(True,)]
+
+
+def test_failed_concurrent_build_is_rolled_back_without_leaving_an_invalid_index(toolkit, db, sql, project):
+    root = project({**TABLE, **UNIQUE_CODE})
+    toolkit("apply", "--phase", "0", project=root)
+    sql("INSERT INTO items VALUES (1, 'a'), (2, 'a')")
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == STEP_ROLLED_BACK
+    assert index_validity(sql, "uq_items_code") == []
+    assert api.fingerprint(db) == before
+
+
+def test_second_runner_is_refused_while_the_first_holds_the_lock(toolkit, db):
+    with psycopg.connect(db.dsn, autocommit=True, application_name="first-runner") as first:
+        first.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        pid = first.info.backend_pid
+        result = toolkit("apply", "--phase", "0", "--lock-wait", "0.5")
+    assert result.exit_code == LOCK_HELD
+    assert f"pid {pid}, application 'first-runner', connected since" in result.stderr
+    assert api.status(db).phases[0].state == "pending"
+
+
+def test_lock_is_released_so_the_next_runner_proceeds(toolkit):
+    assert toolkit("apply", "--phase", "0", "--lock-wait", "0").exit_code == OK
+    assert toolkit("apply", "--phase", "1", "--lock-wait", "0").exit_code == OK
+
+
+def test_ddl_waiting_behind_a_long_transaction_times_out_and_retries(toolkit, db, project):
+    root = project({**TABLE,
+                    "migrations/0101_add_note.sql": "ALTER TABLE items ADD COLUMN note text;\n",
+                    "rollbacks/0101_add_note.sql": "ALTER TABLE items DROP COLUMN note;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    blocker = psycopg.connect(db.dsn)
+    blocker.execute("SELECT * FROM items")  # holds ACCESS SHARE until the transaction ends
+    release = threading.Timer(1.0, blocker.rollback)
+    release.start()
+    try:
+        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.2", "--lock-retries", "6", project=root)
+    finally:
+        release.join()
+        blocker.close()
+    assert result.exit_code == OK, result.output
+    assert "canceling statement due to lock timeout; retry 1" in result.stderr
+
+
+def test_ddl_gives_up_after_bounded_retries_and_rolls_back(toolkit, db, project):
+    root = project({**TABLE,
+                    "migrations/0101_add_note.sql": "ALTER TABLE items ADD COLUMN note text;\n",
+                    "rollbacks/0101_add_note.sql": "ALTER TABLE items DROP COLUMN note;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    with psycopg.connect(db.dsn) as blocker:
+        blocker.execute("SELECT * FROM items")
+        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.1", "--lock-retries", "2", project=root)
+    assert result.exit_code == STEP_ROLLED_BACK
+    assert result.stderr.count("retry") == 2
+    assert "lock timeout [55P03]" in result.stderr
+
+
+def test_edited_applied_migration_is_refused_before_anything_runs(toolkit, db, project):
+    root = project({**TABLE, "migrations/0101_t.sql": "CREATE TABLE t (id int);\n",
+                    "rollbacks/0101_t.sql": "DROP TABLE t;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    (root / "migrations" / "0001_items.sql").write_text("CREATE TABLE items (id bigint, code text, extra int);\n")
+    before = api.fingerprint(db)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == BAD_INPUT
+    assert "changed on disk since they were applied: 0001_items" in result.stderr
+    assert api.fingerprint(db) == before
+    status = toolkit("status", "--json", project=root)
+    assert '"checksum": "changed"' in status.stdout

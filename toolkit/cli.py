@@ -56,6 +56,11 @@ def _handles_errors(command):
             # The connection broke mid-run (server gone, backend terminated).
             reason = " ".join(str(error).split())
             _fail(ctx, error, f"lost the database connection: {redact(reason)}", CANNOT_CONNECT)
+        except psycopg.Error as error:
+            # Not a migration step (those are StepFailed): the toolkit's own bookkeeping failed.
+            reason = error.diag.message_primary or str(error).strip()
+            _fail(ctx, error, f"database error outside any migration step: {reason}; check toolkit status",
+                  HUMAN_NEEDED)
 
     return wrapper
 

@@ -17,6 +17,8 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import dict_row
 
+from .errors import BadInput
+
 SCHEMA_DDL = """
 CREATE SCHEMA IF NOT EXISTS toolkit;
 CREATE TABLE IF NOT EXISTS toolkit.applied_migrations (
@@ -70,10 +72,16 @@ class History:
         return self.conn.execute("SELECT to_regclass('toolkit.applied_migrations') IS NOT NULL").fetchone()[0]
 
     def install(self) -> None:
-        with self.conn.transaction():
-            # Two first runs at once would race on CREATE ... IF NOT EXISTS; serialise them.
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('toolkit.history'))")
-            self.conn.execute(SCHEMA_DDL)
+        try:
+            with self.conn.transaction():
+                # Two first runs at once would race on CREATE ... IF NOT EXISTS; serialise them.
+                self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('toolkit.history'))")
+                self.conn.execute(SCHEMA_DDL)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise BadInput(
+                f"cannot create the history schema 'toolkit': {exc.diag.message_primary}; "
+                "grant CREATE on the database to this role, or create schema toolkit owned by it"
+            ) from exc
 
     def applied(self) -> dict[str, AppliedMigration]:
         if not self.exists():

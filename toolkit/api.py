@@ -13,7 +13,7 @@ from pathlib import Path
 from .checks import CheckResult, run_checks
 from .connection import Target
 from .errors import BadInput, ChecksumMismatch, HumanNeeded, PreCheckFailed, RollbackCause, RolledBack, StepFailed
-from .executor import Executor, Timeouts
+from .executor import Batching, Executor, Timeouts
 from .fingerprint import Fingerprint, take_fingerprint
 from .history import AppliedMigration, History
 from .plan import Migration, Phase, Plan, load_plan
@@ -26,6 +26,7 @@ class Settings:
     project: Path = Path(".")
     lock_wait: float = 30.0  # seconds a second runner waits for the first
     timeouts: Timeouts = field(default_factory=Timeouts)
+    batching: Batching = field(default_factory=Batching)
 
 
 # Results ---------------------------------------------------------------------
@@ -166,11 +167,11 @@ def fingerprint(target: Target) -> Fingerprint:
 class Session:
     """A connection that holds the runner lock, with its history and executor."""
 
-    def __init__(self, conn, progress: Progress, timeouts: Timeouts):
+    def __init__(self, conn, progress: Progress, settings: Settings):
         self.conn = conn
         self.progress = progress
         self.history = History(conn)
-        self.executor = Executor(conn, self.history, timeouts, progress)
+        self.executor = Executor(conn, self.history, settings.timeouts, progress, settings.batching)
 
     def apply_phase(self, phase: Phase) -> PhaseResult:
         applied = self.history.applied()
@@ -248,7 +249,7 @@ def _session(target: Target, settings: Settings, progress: Progress, purpose: st
     conn = target.connect(f"toolkit {purpose}")
     try:
         with runner_lock(conn, settings.lock_wait):
-            session = Session(conn, progress, settings.timeouts)
+            session = Session(conn, progress, settings)
             session.history.install()
             yield session
     finally:
@@ -283,13 +284,19 @@ def _preview(phase: Phase, action: str, applied: set[str]) -> PlannedPhase:
             action=action,
             path=str(script.path),
             statements=[
-                PlannedStatement(s.line, "transaction" if script.transactional else "autocommit", s.text)
+                PlannedStatement(s.line, _mode(script, s), s.text)
                 for s in script.statements
             ],
         )
         for m, script in chosen
     ]
     return PlannedPhase(phase.number, pre, steps, post)
+
+
+def _mode(script, statement) -> str:
+    if statement.batched:
+        return "batched"
+    return "transaction" if script.transactional else "autocommit"
 
 
 def _migration_status(migration: Migration, applied: AppliedMigration | None, event) -> MigrationStatus:

@@ -15,7 +15,7 @@ from . import api, report
 from .connection import Target, redact
 from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
                      ToolkitError)
-from .executor import Timeouts
+from .executor import Batching, Timeouts
 from .local_server import LocalServer, find_bindir
 from .sample_data import load_sample_data
 
@@ -98,16 +98,22 @@ def _run_options(command):
                      show_default=True, help="Seconds a concurrent index build may wait."),
         click.option("--statement-timeout", type=float, default=0.0, show_default=True,
                      help="Seconds any statement may run; 0 = no limit."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=Batching.size, show_default=True,
+                     help="Rows per batch for batched data steps."),
+        click.option("--batch-pause", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Seconds to pause between batches."),
         click.option("--dry-run", is_flag=True, help="Print the plan with each statement's mode; run nothing."),
     ):
         command = decorator(command)
     return command
 
 
-def _settings(project, lock_wait, lock_timeout, lock_retries, concurrent_lock_timeout, statement_timeout):
+def _settings(project, lock_wait, lock_timeout, lock_retries, concurrent_lock_timeout, statement_timeout,
+              batch_size, batch_pause):
     timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
                         statement_timeout=statement_timeout, lock_retries=lock_retries)
-    return api.Settings(project=project, lock_wait=lock_wait, timeouts=timeouts)
+    return api.Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
+                        batching=Batching(size=batch_size, pause=batch_pause))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

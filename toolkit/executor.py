@@ -9,7 +9,10 @@ The one place that decides:
   blocking everyone behind it; a concurrent index build gets its own, longer wait,
   because a short lock_timeout also cancels its wait for older transactions;
 - an INVALID index left by an earlier failed concurrent build is dropped before
-  the build is tried again (IF NOT EXISTS would silently keep it).
+  the build is tried again (IF NOT EXISTS would silently keep it);
+- a batched statement (`-- toolkit:batch`) is repeated, each batch its own short
+  transaction, until it touches no row: a crash loses at most one batch, and the
+  rerun resumes because the statement only picks rows not yet done.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from .errors import StepFailed
 from .history import History
 from .plan import Migration
 from .progress import Progress
-from .sql import IndexTarget, Script, Statement
+from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,20 @@ class Timeouts:
     max_backoff: float = 10.0
 
 
+@dataclass(frozen=True)
+class Batching:
+    size: int = 5000  # rows per batch, read by the statement as current_setting('toolkit.batch_size')
+    pause: float = 0.0  # seconds between batches, to leave room for live traffic
+
+
 class Executor:
-    def __init__(self, conn: psycopg.Connection, history: History, timeouts: Timeouts, progress: Progress):
+    def __init__(self, conn: psycopg.Connection, history: History, timeouts: Timeouts, progress: Progress,
+                 batching: Batching = Batching()):
         self.conn = conn
         self.history = history
         self.timeouts = timeouts
         self.progress = progress
+        self.batching = batching
 
     def apply(self, migration: Migration) -> int:
         return self._run(migration, "apply", migration.apply_script, self.history.mark_applied)
@@ -79,6 +90,10 @@ class Executor:
         for statement in script.statements:
             wait = self.timeouts.concurrent_lock_timeout if statement.builds_index else self.timeouts.lock_timeout
 
+            if statement.batched:
+                self._in_batches(migration, script, statement)
+                continue
+
             def attempt(statement=statement, wait=wait):
                 if statement.builds_index:
                     self._drop_if_invalid(statement.builds_index)
@@ -89,6 +104,23 @@ class Executor:
         self._set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
             record(migration, _elapsed_ms(started))
+
+    def _in_batches(self, migration: Migration, script: Script, statement: Statement) -> None:
+        batches = rows = 0
+        while True:
+            def one_batch():
+                with self.conn.transaction():
+                    self._set_timeouts(self.timeouts.lock_timeout, local=True)
+                    self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(self.batching.size)))
+                    return self._execute(script, statement)
+
+            touched = self._with_lock_retries(migration, one_batch)
+            if touched <= 0:
+                return
+            batches, rows = batches + 1, rows + touched
+            self.progress.batch_done(migration, batches, rows)
+            if self.batching.pause:
+                time.sleep(self.batching.pause)
 
     def _with_lock_retries(self, migration: Migration, attempt: Callable) -> None:
         backoff = self.timeouts.first_backoff
@@ -102,9 +134,9 @@ class Executor:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 
-    def _execute(self, script: Script, statement: Statement) -> None:
+    def _execute(self, script: Script, statement: Statement) -> int:
         try:
-            self.conn.execute(statement.text)
+            return self.conn.execute(statement.text).rowcount
         except psycopg.Error as exc:
             diag = exc.diag
             message = diag.message_primary or str(exc).strip()

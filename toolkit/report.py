@@ -74,6 +74,9 @@ class ConsoleProgress(Progress):
         for r in failed:
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
+    def batch_done(self, migration, batches, rows):
+        self.console.print(f"  {migration.name}: batch {batches}, {rows} rows so far", highlight=False)
+
     def retrying(self, migration, attempt, wait_seconds, reason):
         self.console.print(f"  [yellow]{migration.name}: {reason}; retry {attempt} in {wait_seconds:g}s[/]")
 

@@ -38,6 +38,7 @@ class Statement:
     node: ast.Node
     needs_autocommit: bool
     builds_index: IndexTarget | None = None
+    batched: bool = False  # repeated, one transaction per batch, until it touches no row
 
     @property
     def kind(self) -> str:
@@ -54,7 +55,7 @@ class Script:
 
     @property
     def transactional(self) -> bool:
-        return not any(s.needs_autocommit for s in self.statements)
+        return not any(s.needs_autocommit or s.batched for s in self.statements)
 
 
 def read_sql_file(path: Path) -> str:
@@ -110,6 +111,7 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
 
 
 def _classify(text, line, leading_comments, node, path) -> Statement:
+    directives = _directives(leading_comments, path, line)
     if isinstance(node, ast.TransactionStmt):
         raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed: the toolkit decides the transaction", line)
     concurrent = _is_concurrent(node)
@@ -125,7 +127,34 @@ def _classify(text, line, leading_comments, node, path) -> Statement:
         node=node,
         needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
         builds_index=target,
+        batched=_batched(directives, node, text, path, line),
     )
+
+
+# Comment directives: `-- toolkit:NAME` on a line of its own above a statement.
+_DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
+DIRECTIVES = {"batch"}
+BATCH_SIZE_SETTING = "toolkit.batch_size"
+
+
+def _directives(leading_comments: str, path: Path, line: int) -> set[str]:
+    found = set(_DIRECTIVE.findall(leading_comments))
+    unknown = found - DIRECTIVES
+    if unknown:
+        raise PlanError(path, f"unknown directive toolkit:{sorted(unknown)[0]} (known: {', '.join(sorted(DIRECTIVES))})",
+                        line)
+    return found
+
+
+def _batched(directives: set[str], node, text: str, path: Path, line: int) -> bool:
+    if "batch" not in directives:
+        return False
+    if not isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
+        raise PlanError(path, "toolkit:batch goes above an INSERT, UPDATE or DELETE", line)
+    if BATCH_SIZE_SETTING not in text:
+        raise PlanError(path, f"a batched statement must limit itself with current_setting('{BATCH_SIZE_SETTING}')",
+                        line)
+    return True
 
 
 def _is_concurrent(node: ast.Node) -> bool:

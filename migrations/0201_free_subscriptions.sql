@@ -1,0 +1,36 @@
+-- 0201_free_subscriptions: every user without a subscription gets the Free plan.
+-- Serves: 004 phase 2 "Auto-assign existing users to Free tier"; 000 backfill
+--   of billing_user_plan (plan + source).
+-- Departures from 004's single INSERT ... SELECT: it runs in batches, each its
+-- own short transaction, so no long transaction holds back vacuum or replicas,
+-- and a crash resumes where it stopped. Rows are tagged source =
+-- 'phase_2_backfill' so the rollback removes only what this step created
+-- (004's rollback deletes every Free subscription, including ones users chose).
+-- Keyset: users are taken in id order after the last one this step assigned,
+-- so every batch is an index range scan, not a rescan of all users.
+-- toolkit:batch
+INSERT INTO user_subscriptions (
+    user_id, plan_id, status, source, current_period_start, current_period_end
+)
+SELECT
+    u.id,
+    p.id,
+    'active',
+    'phase_2_backfill',
+    now(),
+    now() + interval '1 year'
+FROM users AS u
+CROSS JOIN (SELECT id FROM subscription_plans WHERE name = 'Free') AS p
+WHERE
+    u.id > coalesce(
+        (
+            SELECT s.user_id FROM user_subscriptions AS s
+            WHERE s.source = 'phase_2_backfill'
+            ORDER BY s.user_id DESC
+            LIMIT 1
+        ),
+        '00000000-0000-0000-0000-000000000000'::uuid
+    )
+    AND NOT EXISTS (SELECT 1 FROM user_subscriptions AS us WHERE us.user_id = u.id)
+ORDER BY u.id
+LIMIT current_setting('toolkit.batch_size')::integer;

@@ -1,0 +1,92 @@
+"""Batched data steps and phase 2's data migration, on sample data."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from toolkit import api
+from toolkit.cli import OK
+from toolkit.sample_data import load_sample_data
+
+SUBSCRIPTIONS = "SELECT user_id, plan_id, status, source FROM user_subscriptions ORDER BY user_id"
+CREDITS = "SELECT user_id, monthly_quota, balance, daily_cap, source FROM credits ORDER BY user_id"
+
+
+@pytest.fixture
+def phase_1_with_users(toolkit, db):
+    assert toolkit("apply", "--phase", "0").exit_code == OK
+    load_sample_data(db, users=3000)
+    assert toolkit("apply", "--phase", "1").exit_code == OK
+
+
+@pytest.fixture
+def twin(server, db, phase_1_with_users):
+    """A copy of the scratch database as it is now, to compare two runs."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with server.connect() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{db.params["dbname"]}"')
+    yield server.with_database(name)
+    with server.connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def rows(target, query):
+    with target.connect() as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_phase_2_gives_every_user_one_free_subscription_and_credits(toolkit, sql, phase_1_with_users):
+    result = toolkit("apply", "--phase", "2", "--batch-size", "700")
+    assert result.exit_code == OK, result.output
+    assert "0201_free_subscriptions: batch 5, 3000 rows so far" in result.stderr
+    assert sql("SELECT count(DISTINCT user_id), count(*) FROM user_subscriptions") == [(3000, 3000)]
+    assert sql("SELECT count(*) FROM credits WHERE monthly_quota = 50 AND balance = 50") == [(3000,)]
+
+
+def test_batched_step_killed_in_the_middle_resumes_to_the_same_rows(db, twin, toolkit):
+    env = {**os.environ, "DATABASE_URL": db.dsn}
+    runner = subprocess.Popen([sys.executable, "-m", "toolkit", "apply", "--phase", "2", "--batch-size", "200",
+                               "--batch-pause", "0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while rows(db, "SELECT count(*) FROM user_subscriptions")[0][0] < 600:
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.05)
+        runner.send_signal(signal.SIGKILL)
+    finally:
+        runner.wait()
+    done = rows(db, "SELECT count(*) FROM user_subscriptions")[0][0]
+    assert 600 <= done < 3000
+    assert api.status(db).phases[2].migrations[0].state == "interrupted"
+
+    assert toolkit("apply", "--phase", "2", "--batch-size", "200").exit_code == OK
+    assert toolkit("apply", "--phase", "2", "--batch-size", "200", dsn=twin.dsn).exit_code == OK
+    strip = lambda rs: [r[:1] + r[2:] for r in rs]  # noqa: E731 (plan ids differ between the twins)
+    assert strip(rows(db, SUBSCRIPTIONS)) == strip(rows(twin, SUBSCRIPTIONS))
+    assert rows(db, CREDITS) == rows(twin, CREDITS)
+
+
+def test_phase_2_rollback_keeps_a_free_subscription_a_user_chose_later(toolkit, sql, phase_1_with_users):
+    assert toolkit("apply", "--phase", "2").exit_code == OK
+    [(chooser,)] = sql("SELECT user_id FROM user_subscriptions LIMIT 1")
+    # The user cancels the assigned Free plan and later picks Free themselves.
+    sql("UPDATE user_subscriptions SET status = 'canceled' WHERE user_id = %s", (chooser,))
+    sql("""INSERT INTO user_subscriptions (user_id, plan_id, status, source)
+           SELECT %s, id, 'active', 'application' FROM subscription_plans WHERE name = 'Free'""", (chooser,))
+
+    assert toolkit("rollback", "--phase", "2").exit_code == OK
+
+    assert sql("SELECT user_id, source FROM user_subscriptions") == [(chooser, "application")]
+    assert sql("SELECT count(*) FROM credits") == [(0,)]
+
+
+def test_user_with_a_plan_override_gets_that_plans_credits(toolkit, sql, phase_1_with_users):
+    [(power_user,)] = sql("UPDATE users SET plan_override = 'power' WHERE id = (SELECT min(id::text)::uuid FROM users) "
+                          "RETURNING id")
+    assert toolkit("apply", "--phase", "2").exit_code == OK
+    assert sql("SELECT monthly_quota, daily_cap FROM credits WHERE user_id = %s", (power_user,)) == [(10000, None)]

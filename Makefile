@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 clean
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test-pg15: $(STAMP)
 test-pg18: $(STAMP)
 	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
 	  $(BIN)/python -m pytest -q
+
+# Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
+verify: $(STAMP)
+	$(BIN)/toolkit local start --system --home .toolkit/verify --database postgres
+	. .toolkit/verify/env && $(BIN)/toolkit verify; rc=$$?; $(BIN)/toolkit local stop --home .toolkit/verify; exit $$rc
 
 clean:
 	rm -rf $(VENV) .toolkit .pytest_cache

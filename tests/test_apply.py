@@ -143,3 +143,29 @@ def test_history_records_every_apply_rollback_and_check(toolkit, sql):
     assert ("apply", "ok", 8) in actions and ("rollback", "ok", 8) in actions
     assert ("check", "ok", 4) in actions
     assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(0,)]
+
+
+def test_verify_applies_rolls_back_and_reapplies_to_identical_schemas(server):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["verify", "--json"], env={"DATABASE_URL": server.dsn, "TOOLKIT_PROJECT": "."})
+    assert result.exit_code == OK, result.output
+    report = json.loads(result.stdout)
+    assert report["rolled_back"] == report["empty"] and report["reapplied"] == report["applied"]
+    assert report["differences"] == []
+    with server.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (report["database"],)).fetchone() == (0,)
+
+
+def test_verify_reports_a_rollback_that_leaves_something_behind(server, project):
+    from click.testing import CliRunner
+
+    from toolkit.cli import FINDINGS, cli
+
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+                    "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
+    result = CliRunner().invoke(cli, ["verify"], env={"DATABASE_URL": server.dsn, "TOOLKIT_PROJECT": str(root)})
+    assert result.exit_code == FINDINGS
+    assert "after rollback + relation public.b" in result.stdout

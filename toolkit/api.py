@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from psycopg import sql
 
 from .checks import CheckResult, run_checks
 from .connection import Target
@@ -154,6 +157,49 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
         for a in applied.values() if a.migration not in known
     ]
     return Status(target.describe(), phases, unknown)
+
+
+@dataclass
+class Verification:
+    database: str
+    empty: str  # fingerprint digests
+    applied: str
+    rolled_back: str
+    reapplied: str | None  # None when the rollback already failed to restore the empty schema
+    differences: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def verify(server: Target, *, settings: Settings = Settings(), progress: Progress = Progress()) -> Verification:
+    """On a scratch database created (and dropped) here: apply every phase, roll every phase back,
+    apply again. The full rollback must restore the empty fingerprint, and both applies must agree."""
+    plan = load_plan(settings.project)
+    if not plan.phases:
+        raise BadInput(f"nothing to verify: no migrations in {settings.project / 'migrations'}")
+    name = f"toolkit_verify_{uuid.uuid4().hex[:10]}"
+    with server.connect("toolkit verify") as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        scratch = server.with_database(name)
+        empty = fingerprint(scratch)
+        apply(scratch, settings=settings, progress=progress)
+        applied = fingerprint(scratch)
+        rollback(scratch, plan.phases[0].number, cascade=True, settings=settings, progress=progress)
+        rolled_back = fingerprint(scratch)
+        differences = [f"after rollback {d}" for d in empty.differences(rolled_back)]
+        reapplied = None
+        if not differences:  # re-applying over leftovers would only fail less clearly
+            apply(scratch, settings=settings, progress=progress)
+            reapplied = fingerprint(scratch)
+            differences = [f"after re-apply {d}" for d in applied.differences(reapplied)]
+    finally:
+        with server.connect("toolkit verify") as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return Verification(name, empty.digest, applied.digest, rolled_back.digest,
+                        reapplied.digest if reapplied else None, differences)
 
 
 def fingerprint(target: Target) -> Fingerprint:

@@ -194,6 +194,22 @@ def fingerprint(dsn, as_json, lines):
 
 
 @cli.command()
+@_target_options
+@_run_options
+@click.option("--json", "as_json", is_flag=True)
+@_handles_errors
+def verify(dsn, project, as_json, dry_run, **run):
+    """Apply all, roll all back, apply again on a scratch database; the schemas must match."""
+    if dry_run:
+        raise BadInput("verify has no --dry-run: it only ever touches a scratch database it creates")
+    result = api.verify(Target.from_option(dsn), settings=_settings(project, **run),
+                        progress=report.ConsoleProgress(err, quiet=True))
+    _show(result, as_json, report.print_verification)
+    if not result.ok:
+        sys.exit(FINDINGS)
+
+
+@cli.command()
 @click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
 @click.option("--users", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--business-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,

@@ -50,19 +50,24 @@ def _scalar(value):
 
 
 class ConsoleProgress(Progress):
-    """Progress lines on stderr, so stdout stays clean for --json."""
+    """Progress lines on stderr, so stdout stays clean for --json. quiet: phases only."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, quiet: bool = False):
         self.console = console
+        self.quiet = quiet
 
     def phase_started(self, phase, pending):
         self.console.print(f"[bold]phase {phase.number}[/]: {len(pending)} migration(s) to run")
 
     def step_started(self, migration, action):
+        if self.quiet:
+            return
         mode = "transaction" if _script(migration, action).transactional else "autocommit, statement by statement"
         self.console.print(f"  {action} {migration.name} ({mode}) ...")
 
     def step_finished(self, migration, action, duration_ms):
+        if self.quiet:
+            return
         self.console.print(f"  {action} {migration.name} [green]done[/] in {duration_ms} ms")
 
     def checks_finished(self, phase, when, results):
@@ -75,6 +80,8 @@ class ConsoleProgress(Progress):
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
     def batch_done(self, migration, batches, rows):
+        if self.quiet:
+            return
         self.console.print(f"  {migration.name}: batch {batches}, {rows} rows so far", highlight=False)
 
     def retrying(self, migration, attempt, wait_seconds, reason):
@@ -146,3 +153,15 @@ def print_results(console: Console, results) -> None:
         total = sum(s.duration_ms for s in r.steps)
         verb = "applied" if r.action == "apply" else "rolled back"
         console.print(f"phase {r.phase} {verb}: {len(r.steps)} migration(s) in {total} ms")
+
+
+def print_verification(console: Console, result) -> None:
+    console.print(f"empty        {result.empty}")
+    console.print(f"applied      {result.applied}")
+    console.print(f"rolled back  {result.rolled_back}  {'= empty' if result.rolled_back == result.empty else '[red]differs from empty[/]'}")
+    if result.reapplied:
+        same = result.reapplied == result.applied
+        console.print(f"re-applied   {result.reapplied}  {'= applied' if same else '[red]differs from applied[/]'}")
+    for line in result.differences:
+        console.print(f"  {line}", markup=False)
+    console.print("[green]verify passed[/]" if result.ok else "[red]verify FAILED[/]")

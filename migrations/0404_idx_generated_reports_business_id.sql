@@ -1,0 +1,5 @@
+-- 0404_idx_generated_reports_business_id: supports phase 5's foreign key to businesses.
+-- Built CONCURRENTLY (004 "Indexing Strategy") so writes to generated_reports never wait;
+-- alone in its file and IF NOT EXISTS, so a rerun after a crash completes.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_generated_reports_business_id
+ON generated_reports (business_id);

@@ -1,0 +1,2 @@
+-- Undoes 0302_portfolios.
+DROP TABLE portfolios;

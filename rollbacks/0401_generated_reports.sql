@@ -1,0 +1,2 @@
+-- Undoes 0401_generated_reports.
+DROP TABLE generated_reports;

@@ -1,0 +1,4 @@
+-- Undoes 0503_fk_billing_transactions.
+ALTER TABLE billing_transactions DROP CONSTRAINT billing_transactions_user_id_fkey;
+
+ALTER TABLE billing_transactions DROP CONSTRAINT billing_transactions_subscription_id_fkey;

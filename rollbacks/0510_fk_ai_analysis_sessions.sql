@@ -1,0 +1,4 @@
+-- Undoes 0510_fk_ai_analysis_sessions.
+ALTER TABLE ai_analysis_sessions DROP CONSTRAINT ai_analysis_sessions_user_id_fkey;
+
+ALTER TABLE ai_analysis_sessions DROP CONSTRAINT ai_analysis_sessions_business_id_fkey;

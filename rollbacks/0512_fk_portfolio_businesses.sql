@@ -1,0 +1,4 @@
+-- Undoes 0512_fk_portfolio_businesses.
+ALTER TABLE portfolio_businesses DROP CONSTRAINT portfolio_businesses_portfolio_id_fkey;
+
+ALTER TABLE portfolio_businesses DROP CONSTRAINT portfolio_businesses_business_id_fkey;

@@ -1,0 +1,2 @@
+-- Undoes 0527_audit_logs.
+DROP TABLE audit_logs;

@@ -1,0 +1,2 @@
+-- Undoes 0603_notifications.
+DROP TABLE notifications;

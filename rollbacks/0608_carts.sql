@@ -1,0 +1,2 @@
+-- Undoes 0608_carts.
+DROP TABLE carts;

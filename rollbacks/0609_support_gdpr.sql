@@ -1,0 +1,4 @@
+-- Undoes 0609_support_gdpr.
+DROP TABLE gdpr_requests;
+
+DROP TABLE support_tickets;

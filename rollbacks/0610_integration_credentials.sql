@@ -1,0 +1,2 @@
+-- Undoes 0610_integration_credentials.
+DROP TABLE integration_credentials;

@@ -1,0 +1,2 @@
+-- Undoes 0702_apps.
+DROP TABLE apps;

@@ -1,0 +1,2 @@
+-- Undoes 0703_rooms.
+DROP TABLE rooms;

@@ -1,0 +1,2 @@
+-- Undoes 0704_participants.
+DROP TABLE participants;

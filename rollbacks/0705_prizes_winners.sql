@@ -1,0 +1,4 @@
+-- Undoes 0705_prizes_winners.
+DROP TABLE winners;
+
+DROP TABLE prizes;

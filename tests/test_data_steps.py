@@ -1,5 +1,6 @@
 """Batched data steps and phase 2's data migration, on sample data."""
 
+import json
 import os
 import signal
 import subprocess
@@ -90,3 +91,49 @@ def test_user_with_a_plan_override_gets_that_plans_credits(toolkit, sql, phase_1
                           "RETURNING id")
     assert toolkit("apply", "--phase", "2").exit_code == OK
     assert sql("SELECT monthly_quota, daily_cap FROM credits WHERE user_id = %s", (power_user,)) == [(10000, None)]
+
+
+def test_data_level_rollback_keeps_phase_1_tables_and_removes_its_plan_rows(toolkit, sql):
+    toolkit("apply", "--phase", "0")
+    toolkit("apply", "--phase", "1")
+    result = toolkit("rollback", "--phase", "1", "--level", "data")
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM subscription_plans") == [(0,)]
+    assert sql("SELECT to_regclass('user_subscriptions') IS NOT NULL") == [(True,)]
+    status = json.loads(toolkit("status", "--json").stdout)
+    states = {m["migration"]: m["state"] for m in status["phases"][1]["migrations"]}
+    assert states["0102_subscription_plan_rows"] == "pending" and states["0101_subscription_plans"] == "applied"
+    # Applying the phase again redoes the data steps.
+    again = toolkit("apply", "--phase", "1")
+    assert again.exit_code == OK and "partly applied: resuming" in again.stderr
+    assert sql("SELECT count(*) FROM subscription_plans WHERE is_active") == [(4,)]
+
+
+def test_data_level_rollback_of_phase_2_removes_the_migrated_rows_only(toolkit, sql, phase_1_with_users):
+    toolkit("apply", "--phase", "2")
+    sql("""INSERT INTO users (email) VALUES ('new@example.com')""")
+    sql("""INSERT INTO user_subscriptions (user_id, plan_id, source)
+           SELECT u.id, p.id, 'application' FROM users u, subscription_plans p
+           WHERE u.email = 'new@example.com' AND p.name = 'Pro'""")
+    assert toolkit("rollback", "--phase", "2", "--level", "data").exit_code == OK
+    assert sql("SELECT source, count(*) FROM user_subscriptions GROUP BY 1") == [("application", 1)]
+    assert sql("SELECT count(*) FROM credits") == [(0,)]
+
+
+def test_feature_level_rollback_switches_plans_off_and_keeps_every_row(toolkit, sql, phase_1_with_users):
+    toolkit("apply", "--phase", "2")
+    before = sql("SELECT count(*) FROM user_subscriptions")
+    result = toolkit("rollback", "--phase", "2", "--level", "feature")
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM subscription_plans WHERE is_active") == [(0,)]
+    assert sql("SELECT count(*) FROM user_subscriptions") == before
+    assert json.loads(toolkit("status", "--json").stdout)["phases"][2]["state"] == "applied"
+    assert sql("SELECT detail FROM toolkit.history WHERE action = 'rollback' ORDER BY id DESC LIMIT 1") == \
+        [("level=feature",)]
+
+
+def test_level_without_what_it_needs_is_refused(toolkit):
+    toolkit("apply", "--phase", "0")
+    result = toolkit("rollback", "--phase", "0", "--level", "feature")
+    assert result.exit_code == 2
+    assert "phase 0 has no feature rollback (rollbacks/levels/00_feature.sql)" in result.stderr

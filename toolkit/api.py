@@ -116,18 +116,44 @@ def apply(target: Target, phase: int | None = None, *, settings: Settings = Sett
         return [session.apply_phase(p) for p in plan.phases_to_apply(set(applied), phase)]
 
 
-def rollback(target: Target, phase: int, *, cascade: bool = False, settings: Settings = Settings(),
-             progress: Progress = Progress(), dry_run: bool = False):
-    """Roll back phase `phase` (and, with cascade, every later applied phase), newest first."""
+ROLLBACK_LEVELS = ("schema", "data", "feature")
+
+
+def rollback(target: Target, phase: int, *, cascade: bool = False, level: str = "schema",
+             settings: Settings = Settings(), progress: Progress = Progress(), dry_run: bool = False):
+    """Roll back phase `phase` (and, with cascade, every later applied phase), newest first.
+
+    004's levels: "schema" undoes every migration; "data" undoes only the phase's data
+    steps and keeps its tables (apply the phase again to redo them); "feature" runs
+    rollbacks/levels/PP_feature.sql (switch the features off, keep every row)."""
     plan = load_plan(settings.project)
+    chosen = _level_phase(plan, phase, cascade, level)
     if dry_run:
         applied = _read_applied(target)
         _refuse_edited(plan, applied)
-        return [_preview(p, "rollback", set(applied)) for p in plan.phases_to_roll_back(set(applied), phase, cascade)]
+        phases = plan.phases_to_roll_back(set(applied), phase, cascade)
+        return [_preview(p, "rollback", set(applied), level) for p in phases]
     with _session(target, settings, progress, "rollback") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
-        return [session.roll_back_phase(p) for p in plan.phases_to_roll_back(set(applied), phase, cascade)]
+        phases = plan.phases_to_roll_back(set(applied), phase, cascade)
+        if level == "feature":
+            duration = session.executor.switch_off_features(phase, chosen.feature_rollback)
+            return [PhaseResult(phase, "rollback", [StepResult(f"{phase:02d}_feature", "rollback", duration)])]
+        return [session.roll_back_phase(p, only=p.data_steps if level == "data" else None) for p in phases]
+
+
+def _level_phase(plan: Plan, phase: int, cascade: bool, level: str) -> Phase:
+    if level not in ROLLBACK_LEVELS:
+        raise BadInput(f"unknown rollback level {level!r} (levels: {', '.join(ROLLBACK_LEVELS)})")
+    chosen = plan.phase(phase)
+    if level != "schema" and cascade:
+        raise BadInput(f"--cascade goes with the schema level only, not --level {level}")
+    if level == "data" and not chosen.data_steps:
+        raise BadInput(f"phase {phase} has no data steps: nothing for --level data to roll back")
+    if level == "feature" and chosen.feature_rollback is None:
+        raise BadInput(f"phase {phase} has no feature rollback (rollbacks/levels/{phase:02d}_feature.sql)")
+    return chosen
 
 
 def validate(target: Target, phase: int, when: str | None = None, *, settings: Settings = Settings()) -> list[CheckResult]:
@@ -225,10 +251,15 @@ class Session:
         result = PhaseResult(phase.number, "apply")
         self.progress.phase_started(phase, pending)
 
-        result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
-        failed = [r for r in result.pre_checks if not r.passed]
-        if failed:
-            raise PreCheckFailed(phase.number, failed)
+        if len(pending) < len(phase.migrations):
+            # Resuming (after a crash or a data-level rollback): the state the pre-checks
+            # describe is gone by design; the post-checks still decide.
+            self.progress.note(f"phase {phase.number} is partly applied: resuming; pre-checks skipped")
+        else:
+            result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
+            failed = [r for r in result.pre_checks if not r.passed]
+            if failed:
+                raise PreCheckFailed(phase.number, failed)
 
         before = take_fingerprint(self.conn)
         ran: list[Migration] = []
@@ -248,11 +279,12 @@ class Session:
             self._undo(phase, ran, before, RollbackCause("check", message, failed), result)
         return result
 
-    def roll_back_phase(self, phase: Phase) -> PhaseResult:
+    def roll_back_phase(self, phase: Phase, only: tuple[Migration, ...] | None = None) -> PhaseResult:
         applied = self.history.applied()
+        chosen = [m for m in phase.migrations if m.name in applied and (only is None or m in only)]
         result = PhaseResult(phase.number, "rollback")
-        self.progress.phase_started(phase, [m for m in phase.migrations if m.name in applied])
-        for migration in reversed(phase.migrations):
+        self.progress.phase_started(phase, chosen)
+        for migration in reversed(chosen):
             if migration.name in applied:
                 result.steps.append(StepResult(migration.name, "rollback", self._roll_back(phase, migration, result)))
         return result
@@ -317,16 +349,19 @@ def _refuse_edited(plan: Plan, applied: dict[str, AppliedMigration]) -> None:
         raise ChecksumMismatch(changed)
 
 
-def _preview(phase: Phase, action: str, applied: set[str]) -> PlannedPhase:
+def _preview(phase: Phase, action: str, applied: set[str], level: str = "schema") -> PlannedPhase:
     if action == "apply":
-        chosen = [(m, m.apply_script) for m in phase.migrations if m.name not in applied]
+        chosen = [(m.name, m.apply_script) for m in phase.migrations if m.name not in applied]
         pre, post = [c.name for c in phase.pre_checks], [c.name for c in phase.post_checks]
+    elif level == "feature":
+        chosen, pre, post = [(f"{phase.number:02d}_feature", phase.feature_rollback)], [], []
     else:
-        chosen = [(m, m.rollback_script) for m in reversed(phase.migrations) if m.name in applied]
+        steps = phase.data_steps if level == "data" else phase.migrations
+        chosen = [(m.name, m.rollback_script) for m in reversed(steps) if m.name in applied]
         pre, post = [], []
     steps = [
         PlannedStep(
-            migration=m.name,
+            migration=name,
             action=action,
             path=str(script.path),
             statements=[
@@ -334,7 +369,7 @@ def _preview(phase: Phase, action: str, applied: set[str]) -> PlannedPhase:
                 for s in script.statements
             ],
         )
-        for m, script in chosen
+        for name, script in chosen
     ]
     return PlannedPhase(phase.number, pre, steps, post)
 

@@ -141,12 +141,15 @@ def apply(dsn, project, phase, as_json, dry_run, **run):
 @_run_options
 @click.option("--phase", type=int, required=True, help="The phase to roll back (the newest applied one).")
 @click.option("--cascade", is_flag=True, help="Also roll back every later applied phase, newest first.")
+@click.option("--level", type=click.Choice(api.ROLLBACK_LEVELS), default="schema", show_default=True,
+              help="004's levels: schema (everything), data (data steps only, tables kept), "
+                   "feature (switch features off, keep data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_handles_errors
-def rollback(dsn, project, phase, cascade, as_json, dry_run, **run):
+def rollback(dsn, project, phase, cascade, level, as_json, dry_run, **run):
     """Run PHASE's rollback scripts, newest migration first."""
     settings = _settings(project, **run)
-    results = api.rollback(Target.from_option(dsn), phase, cascade=cascade, settings=settings,
+    results = api.rollback(Target.from_option(dsn), phase, cascade=cascade, level=level, settings=settings,
                            progress=report.ConsoleProgress(err), dry_run=dry_run)
     _show(results, as_json, report.print_plan if dry_run else report.print_results)
 

@@ -62,12 +62,28 @@ class Executor:
     def roll_back(self, migration: Migration) -> int:
         return self._run(migration, "rollback", migration.rollback_script, self.history.mark_rolled_back)
 
+    def switch_off_features(self, phase: int, script: Script) -> int:
+        """004's feature level: one transaction, logged; applied migrations stay applied."""
+        started = time.monotonic()
+
+        def record(_, duration_ms):
+            self.history.log("rollback", "ok", phase=phase, duration_ms=duration_ms, detail="level=feature")
+
+        try:
+            self._with_lock_retries(f"phase {phase} feature rollback",
+                                    lambda: self._in_one_transaction(script, started, None, record))
+        except StepFailed as failure:
+            self.history.log("rollback", "failed", phase=phase, detail=f"level=feature: {failure}")
+            raise
+        return _elapsed_ms(started)
+
     def _run(self, migration: Migration, action: str, script: Script, record: Callable) -> int:
         self.progress.step_started(migration, action)
         started = time.monotonic()
         try:
             if script.transactional:
-                self._with_lock_retries(migration, lambda: self._in_one_transaction(script, started, migration, record))
+                self._with_lock_retries(migration.name,
+                                        lambda: self._in_one_transaction(script, started, migration, record))
             else:
                 self._statement_by_statement(migration, action, script, started, record)
         except StepFailed as failure:
@@ -100,7 +116,7 @@ class Executor:
                 self._set_timeouts(wait, local=False)
                 self._execute(script, statement)
 
-            self._with_lock_retries(migration, attempt)
+            self._with_lock_retries(migration.name, attempt)
         self._set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
             record(migration, _elapsed_ms(started))
@@ -114,7 +130,7 @@ class Executor:
                     self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(self.batching.size)))
                     return self._execute(script, statement)
 
-            touched = self._with_lock_retries(migration, one_batch)
+            touched = self._with_lock_retries(migration.name, one_batch)
             if touched <= 0:
                 return
             batches, rows = batches + 1, rows + touched
@@ -122,7 +138,7 @@ class Executor:
             if self.batching.pause:
                 time.sleep(self.batching.pause)
 
-    def _with_lock_retries(self, migration: Migration, attempt: Callable) -> None:
+    def _with_lock_retries(self, label: str, attempt: Callable):
         backoff = self.timeouts.first_backoff
         for number in range(1, self.timeouts.lock_retries + 2):
             try:
@@ -130,7 +146,7 @@ class Executor:
             except StepFailed as failure:
                 if failure.sqlstate != pgerrors.LockNotAvailable.sqlstate or number > self.timeouts.lock_retries:
                     raise
-                self.progress.retrying(migration, number, backoff, failure.reason)
+                self.progress.retrying(label, number, backoff, failure.reason)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 

@@ -4,6 +4,7 @@ Layout of a project folder:
 
     migrations/PPSS_name.sql   phase PP, step SS (e.g. 0103_usage_metrics.sql)
     rollbacks/PPSS_name.sql    undoes exactly that migration
+    rollbacks/levels/PP_feature.sql  004's "feature level" rollback of phase PP (optional)
     validation/PP_pre.sql      checks run before phase PP
     validation/PP_post.sql     checks run after phase PP
 
@@ -57,6 +58,12 @@ class Phase:
     migrations: tuple[Migration, ...]
     pre_checks: tuple[Check, ...] = ()
     post_checks: tuple[Check, ...] = ()
+    feature_rollback: Script | None = None  # 004 level 3: switch the phase's features off, keep data
+
+    @property
+    def data_steps(self) -> tuple[Migration, ...]:
+        """004 level 2: the migrations that only add or change rows."""
+        return tuple(m for m in self.migrations if m.apply_script.changes_only_data)
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def _all_applied(phase: Phase, applied: set[str]) -> bool:
 def load_plan(root: Path | str = ".") -> Plan:
     root = Path(root)
     forward = _sql_files(root / "migrations")
-    backward = _sql_files(root / "rollbacks")
+    backward = _sql_files(root / "rollbacks", subfolders=(LEVELS_FOLDER,))
     _require_pairs(root, forward, backward)
 
     migrations: dict[int, list[Migration]] = {}
@@ -132,19 +139,40 @@ def load_plan(root: Path | str = ".") -> Plan:
         migrations.setdefault(migration.phase, []).append(migration)
 
     checks = _load_checks(root / "validation", set(migrations))
+    features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, set(migrations))
     phases = tuple(
         Phase(
             number=n,
             migrations=tuple(sorted(ms, key=lambda m: m.step)),
             pre_checks=checks.get((n, "pre"), ()),
             post_checks=checks.get((n, "post"), ()),
+            feature_rollback=features.get(n),
         )
         for n, ms in sorted(migrations.items())
     )
     return Plan(root=root, phases=phases)
 
 
-def _sql_files(folder: Path) -> dict[str, Path]:
+LEVELS_FOLDER = "levels"
+FEATURE_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_feature\.sql$")
+
+
+def _load_feature_rollbacks(folder: Path, phases: set[int]) -> dict[int, Script]:
+    if not folder.is_dir():
+        return {}
+    scripts = {}
+    for name, path in _sql_files(folder).items():
+        match = FEATURE_FILE_NAME.match(name)
+        if not match:
+            raise PlanError(path, "name does not fit PP_feature.sql")
+        phase = int(match["phase"])
+        if phase not in phases:
+            raise PlanError(path, f"feature rollback for phase {phase}, which has no migrations")
+        scripts[phase] = load_script(path)
+    return scripts
+
+
+def _sql_files(folder: Path, subfolders: tuple[str, ...] = ()) -> dict[str, Path]:
     if not folder.is_dir():
         raise PlanError(folder, "folder is missing")
     files = {}
@@ -153,7 +181,7 @@ def _sql_files(folder: Path) -> dict[str, Path]:
     except OSError as exc:
         raise PlanError(folder, f"cannot list: {exc.strerror or exc}") from exc
     for path in entries:
-        if path.name.startswith("."):
+        if path.name.startswith(".") or (path.name in subfolders and path.is_dir()):
             continue
         if path.suffix != ".sql":
             raise PlanError(path, "only .sql files belong here")

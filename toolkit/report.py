@@ -84,8 +84,8 @@ class ConsoleProgress(Progress):
             return
         self.console.print(f"  {migration.name}: batch {batches}, {rows} rows so far", highlight=False)
 
-    def retrying(self, migration, attempt, wait_seconds, reason):
-        self.console.print(f"  [yellow]{migration.name}: {reason}; retry {attempt} in {wait_seconds:g}s[/]")
+    def retrying(self, label, attempt, wait_seconds, reason):
+        self.console.print(f"  [yellow]{label}: {reason}; retry {attempt} in {wait_seconds:g}s[/]")
 
     def note(self, text):
         self.console.print(f"  [yellow]{text}[/]", highlight=False)

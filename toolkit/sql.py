@@ -57,6 +57,11 @@ class Script:
     def transactional(self) -> bool:
         return not any(s.needs_autocommit or s.batched for s in self.statements)
 
+    @property
+    def changes_only_data(self) -> bool:
+        """Rows only (INSERT/UPDATE/DELETE), no schema: what 004's "data level" rolls back."""
+        return all(isinstance(s.node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) for s in self.statements)
+
 
 def read_sql_file(path: Path) -> str:
     """The file's text, or a PlanError naming the file."""

@@ -1,6 +1,7 @@
 """Apply, automatic rollback and manual rollback, against a real server."""
 
 import json
+from pathlib import Path
 
 from toolkit import api, load_plan
 from toolkit.cli import (BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK)
@@ -55,7 +56,7 @@ def test_every_phase_applied_then_rolled_back_leaves_the_empty_fingerprint(toolk
 def test_apply_without_phase_applies_every_pending_phase(toolkit, sql):
     result = toolkit("apply", "--json")
     assert result.exit_code == OK
-    assert [p["phase"] for p in json.loads(result.stdout)] == [p.number for p in load_plan(".").phases]
+    assert [p["phase"] for p in json.loads(result.stdout)] == [p.number for p in load_plan(Path(__file__).resolve().parent.parent).phases]
     assert toolkit("apply").stdout.strip() == "nothing to do: up to date"
 
 

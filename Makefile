@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# The quick start: a local server from the embedded wheel, phase 0, sample data, phase 1, status.
+# The quick start: a local server from the embedded wheel, phase 0, sample data, every other phase, status.
+DEMO_USERS ?= 50000
 demo: $(STAMP)
 	$(BIN)/toolkit local start --fresh
-	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/toolkit seed --users 2000 \
-	  && $(BIN)/toolkit apply --phase 1 && $(BIN)/toolkit status
+	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/toolkit seed --users $(DEMO_USERS) \
+	  && $(BIN)/toolkit apply && $(BIN)/toolkit status
 	@echo
 	@echo "The demo server keeps running. Use it:   . .toolkit/local/env && $(BIN)/toolkit status"
 	@echo "Stop it:                                 make demo-stop"

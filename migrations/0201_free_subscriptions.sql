@@ -13,12 +13,12 @@ INSERT INTO user_subscriptions (
     user_id, plan_id, status, source, current_period_start, current_period_end
 )
 SELECT
-    u.id,
-    p.id,
-    'active',
-    'phase_2_backfill',
-    now(),
-    now() + interval '1 year'
+    u.id AS user_id,
+    p.id AS plan_id,
+    'active' AS status,
+    'phase_2_backfill' AS source,
+    now() AS current_period_start,
+    now() + interval '1 year' AS current_period_end
 FROM users AS u
 CROSS JOIN (SELECT id FROM subscription_plans WHERE name = 'Free') AS p
 WHERE

@@ -9,28 +9,30 @@ INSERT INTO credits (
     last_daily_reset_at, last_monthly_reset_at
 )
 SELECT
-    u.id,
-    p.monthly_credits,
-    p.monthly_credits,
-    p.daily_credit_cap,
-    'phase_2_backfill',
-    now(),
-    now()
+    u.id AS user_id,
+    p.monthly_credits AS monthly_quota,
+    p.monthly_credits AS balance,
+    p.daily_credit_cap AS daily_cap,
+    'phase_2_backfill' AS source,
+    now() AS last_daily_reset_at,
+    now() AS last_monthly_reset_at
 FROM users AS u
 INNER JOIN LATERAL (
-    SELECT sp.monthly_credits, sp.daily_credit_cap
+    SELECT
+        sp.monthly_credits,
+        sp.daily_credit_cap
     FROM subscription_plans AS sp
     LEFT JOIN user_subscriptions AS us
         ON
             sp.id = us.plan_id
-            AND us.user_id = u.id
+            AND u.id = us.user_id
             AND us.status IN ('trialing', 'active', 'past_due')
     WHERE
         (u.plan_override IS NOT NULL AND sp.tier = u.plan_override AND sp.is_active)
         OR (u.plan_override IS NULL AND us.id IS NOT NULL)
     ORDER BY sp.price DESC
     LIMIT 1
-) AS p ON true
+) AS p ON TRUE
 WHERE
     u.id > coalesce(
         (

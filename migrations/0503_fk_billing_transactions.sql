@@ -2,7 +2,9 @@
 -- Serves: 004 phase 1 "without foreign key constraints" and phase 5 finalization:
 -- the keys arrive now, NOT VALID, so adding them takes only a brief lock and
 -- scans nothing; step 0516 validates them without blocking writes.
--- Keys: billing_transactions_user_id_fkey (004: billing history is never deleted with a user); billing_transactions_subscription_id_fkey (004).
+-- Keys:
+--   billing_transactions_user_id_fkey (004: billing history is never deleted with a user)
+--   billing_transactions_subscription_id_fkey (004).
 ALTER TABLE billing_transactions
 ADD CONSTRAINT billing_transactions_user_id_fkey
 FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;

@@ -10,7 +10,11 @@ VALUES
 ('AT', 'reduced', 10.00, DATE '2016-01-01');
 
 INSERT INTO product_categories (slug, name, sort_order, default_vat_rate_id)
-SELECT c.slug, c.name, c.sort_order, v.id
+SELECT
+    c.slug,
+    c.name,
+    c.sort_order,
+    v.id AS default_vat_rate_id
 FROM (
     VALUES
     ('subscriptions', 'Subscriptions', 1),

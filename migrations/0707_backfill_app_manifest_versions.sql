@@ -10,5 +10,6 @@ WHERE id IN (
     WHERE
         manifest -> 'meta' ->> 'version' IS NOT NULL
         AND manifest_version IS DISTINCT FROM manifest -> 'meta' ->> 'version'
+    ORDER BY id
     LIMIT current_setting('toolkit.batch_size')::integer
 );

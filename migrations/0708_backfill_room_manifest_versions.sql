@@ -11,5 +11,6 @@ WHERE
         SELECT r2.id FROM rooms AS r2
         INNER JOIN apps AS a2 ON r2.app_id = a2.id
         WHERE r2.app_manifest_version IS DISTINCT FROM a2.manifest_version
+        ORDER BY r2.id
         LIMIT current_setting('toolkit.batch_size')::integer
     );

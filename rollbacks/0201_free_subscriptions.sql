@@ -5,5 +5,6 @@ DELETE FROM user_subscriptions
 WHERE id IN (
     SELECT id FROM user_subscriptions
     WHERE source = 'phase_2_backfill'
+    ORDER BY id
     LIMIT current_setting('toolkit.batch_size')::integer
 );

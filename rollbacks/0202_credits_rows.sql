@@ -4,5 +4,6 @@ DELETE FROM credits
 WHERE user_id IN (
     SELECT user_id FROM credits
     WHERE source = 'phase_2_backfill'
+    ORDER BY user_id
     LIMIT current_setting('toolkit.batch_size')::integer
 );

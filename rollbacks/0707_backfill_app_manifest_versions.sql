@@ -6,5 +6,6 @@ SET manifest_version = '1.0.0'
 WHERE id IN (
     SELECT id FROM apps
     WHERE manifest_version <> '1.0.0' AND manifest_version = manifest -> 'meta' ->> 'version'
+    ORDER BY id
     LIMIT current_setting('toolkit.batch_size')::integer
 );

@@ -16,6 +16,7 @@ from .connection import Target, redact
 from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
                      ToolkitError)
 from .executor import Batching, Timeouts
+from .lint import SUPPORTED_MAJORS, lint
 from .local_server import LocalServer, find_bindir
 from .sample_data import load_sample_data
 
@@ -210,6 +211,37 @@ def verify(dsn, project, as_json, dry_run, **run):
     _show(result, as_json, report.print_verification)
     if not result.ok:
         sys.exit(FINDINGS)
+
+
+@cli.command("lint")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", envvar="TOOLKIT_PROJECT",
+              show_default=True, help="Folder holding migrations/, rollbacks/ and validation/.")
+@click.option("--format", "output", type=click.Choice(["human", "json"]), default="human", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--pg-major", type=click.IntRange(min=min(SUPPORTED_MAJORS), max=max(SUPPORTED_MAJORS)), default=15,
+              show_default=True, help="Oldest PostgreSQL major the migrations must be safe on.")
+@click.option("--no-style", is_flag=True, help="Skip sqlfluff (structure and safety rules only).")
+@_handles_errors
+def lint_command(project, output, as_json, pg_major, no_style):
+    """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings."""
+    result = lint(project, pg_major=pg_major, style=not no_style)
+    if as_json or output == "json":
+        click.echo(report.to_json({
+            "findings": [_finding_json(f) for f in result.findings],
+            "suppressed": [_finding_json(f) for f in result.suppressed],
+            "files": result.files, "seconds": result.seconds}))
+    else:
+        for finding in result.findings + result.suppressed:
+            out.print(finding.human(), markup=False)
+        out.print(f"{len(result.findings)} finding(s), {len(result.suppressed)} allowed, "
+                  f"{result.files} files, {result.seconds:g}s")
+    if not result.clean:
+        sys.exit(FINDINGS)
+
+
+def _finding_json(finding) -> dict:
+    return {"file": finding.path, "line": finding.line, "column": finding.column, "rule": finding.rule,
+            "message": finding.message, **({"allowed_because": finding.suppressed} if finding.suppressed else {})}
 
 
 @cli.command()

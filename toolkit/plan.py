@@ -114,32 +114,47 @@ def _all_applied(phase: Phase, applied: set[str]) -> bool:
 
 
 def load_plan(root: Path | str = ".") -> Plan:
+    """The plan, or the first problem found (a PlanError naming the file)."""
+    plan, problems = read_plan(root)
+    if problems:
+        raise problems[0]
+    return plan
+
+
+def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
+    """Everything that loads, and every problem met on the way: the runner refuses
+    on the first, `toolkit lint` reports them all."""
     root = Path(root)
-    forward = _sql_files(root / "migrations")
-    backward = _sql_files(root / "rollbacks", subfolders=(LEVELS_FOLDER,))
-    _require_pairs(root, forward, backward)
+    problems: list[PlanError] = []
+    forward = _sql_files(root / "migrations", problems)
+    backward = _sql_files(root / "rollbacks", problems, subfolders=(LEVELS_FOLDER,))
+    for name in sorted(forward.keys() - backward.keys()):
+        problems.append(PlanError(forward[name], f"has no rollback: expected {root / 'rollbacks' / name}"))
+    for name in sorted(backward.keys() - forward.keys()):
+        problems.append(PlanError(backward[name], f"rollback without a migration: expected {root / 'migrations' / name}"))
 
     migrations: dict[int, list[Migration]] = {}
     numbers: dict[str, Path] = {}
     for name, path in forward.items():
         match = MIGRATION_NAME.match(name)
         if not match or int(match["step"]) == 0:
-            raise PlanError(path, "name does not fit PPSS_name.sql (phase PP, step SS from 01, lowercase snake_case)")
-        number = name[:4]
-        if number in numbers:
-            raise PlanError(path, f"number {number} is also used by {numbers[number].name}")
-        numbers[number] = path
-        migration = Migration(
-            name=name.removesuffix(".sql"),
-            phase=int(match["phase"]),
-            step=int(match["step"]),
-            apply_script=load_script(path),
-            rollback_script=load_script(backward[name]),
-        )
+            problems.append(PlanError(
+                path, "name does not fit PPSS_name.sql (phase PP, step SS from 01, lowercase snake_case)"))
+            continue
+        if name[:4] in numbers:
+            problems.append(PlanError(path, f"number {name[:4]} is also used by {numbers[name[:4]].name}"))
+            continue
+        numbers[name[:4]] = path
+        scripts = [_load(p, problems) for p in (path, backward.get(name))]
+        if None in scripts:
+            continue
+        migration = Migration(name=name.removesuffix(".sql"), phase=int(match["phase"]), step=int(match["step"]),
+                              apply_script=scripts[0], rollback_script=scripts[1])
         migrations.setdefault(migration.phase, []).append(migration)
 
-    checks = _load_checks(root / "validation", set(migrations))
-    features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, set(migrations))
+    phase_numbers = {int(n[:2]) for n in numbers}
+    checks = _load_checks(root / "validation", phase_numbers, problems)
+    features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, phase_numbers, problems)
     phases = tuple(
         Phase(
             number=n,
@@ -150,73 +165,84 @@ def load_plan(root: Path | str = ".") -> Plan:
         )
         for n, ms in sorted(migrations.items())
     )
-    return Plan(root=root, phases=phases)
+    return Plan(root=root, phases=phases), problems
+
+
+def _load(path: Path | None, problems: list[PlanError]) -> Script | None:
+    if path is None:
+        return None
+    try:
+        return load_script(path)
+    except PlanError as problem:
+        problems.append(problem)
+        return None
 
 
 LEVELS_FOLDER = "levels"
 FEATURE_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_feature\.sql$")
 
 
-def _load_feature_rollbacks(folder: Path, phases: set[int]) -> dict[int, Script]:
-    if not folder.is_dir():
-        return {}
+def _load_feature_rollbacks(folder: Path, phases: set[int], problems: list[PlanError]) -> dict[int, Script]:
     scripts = {}
-    for name, path in _sql_files(folder).items():
+    for name, path in _sql_files(folder, problems, required=False).items():
         match = FEATURE_FILE_NAME.match(name)
         if not match:
-            raise PlanError(path, "name does not fit PP_feature.sql")
-        phase = int(match["phase"])
-        if phase not in phases:
-            raise PlanError(path, f"feature rollback for phase {phase}, which has no migrations")
-        scripts[phase] = load_script(path)
+            problems.append(PlanError(path, "name does not fit PP_feature.sql"))
+        elif int(match["phase"]) not in phases:
+            problems.append(PlanError(path, f"feature rollback for phase {int(match['phase'])}, which has no migrations"))
+        elif script := _load(path, problems):
+            scripts[int(match["phase"])] = script
     return scripts
 
 
-def _sql_files(folder: Path, subfolders: tuple[str, ...] = ()) -> dict[str, Path]:
+def _sql_files(folder: Path, problems: list[PlanError], subfolders: tuple[str, ...] = (),
+               required: bool = True) -> dict[str, Path]:
     if not folder.is_dir():
-        raise PlanError(folder, "folder is missing")
+        if required:
+            problems.append(PlanError(folder, "folder is missing"))
+        return {}
     files = {}
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
-        raise PlanError(folder, f"cannot list: {exc.strerror or exc}") from exc
+        problems.append(PlanError(folder, f"cannot list: {exc.strerror or exc}"))
+        return {}
     for path in entries:
         if path.name.startswith(".") or (path.name in subfolders and path.is_dir()):
             continue
-        if path.suffix != ".sql":
-            raise PlanError(path, "only .sql files belong here")
         try:
             path.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:
-            raise PlanError(path, "is a broken or looping symlink") from exc
-        if not path.is_file():
-            raise PlanError(path, "is not a regular file")
-        files[path.name] = path
+        except (OSError, RuntimeError):
+            problems.append(PlanError(path, "is a broken or looping symlink"))
+            continue
+        if path.suffix != ".sql":
+            problems.append(PlanError(path, "only .sql files belong here"))
+        elif not path.is_file():
+            problems.append(PlanError(path, "is not a regular file"))
+        else:
+            files[path.name] = path
     return files
 
 
-def _require_pairs(root: Path, forward: dict[str, Path], backward: dict[str, Path]) -> None:
-    for name in sorted(forward.keys() - backward.keys()):
-        raise PlanError(forward[name], f"has no rollback: expected {root / 'rollbacks' / name}")
-    for name in sorted(backward.keys() - forward.keys()):
-        raise PlanError(backward[name], f"rollback without a migration: expected {root / 'migrations' / name}")
-
-
-def _load_checks(folder: Path, phases: set[int]) -> dict[tuple[int, str], tuple[Check, ...]]:
-    if not folder.is_dir():
-        return {}
+def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> dict[tuple[int, str], tuple[Check, ...]]:
     checks = {}
-    for name, path in _sql_files(folder).items():
+    for name, path in _sql_files(folder, problems, required=False).items():
         match = CHECK_FILE_NAME.match(name)
         if not match:
-            raise PlanError(path, "name does not fit PP_pre.sql or PP_post.sql")
+            problems.append(PlanError(path, "name does not fit PP_pre.sql or PP_post.sql"))
+            continue
         phase = int(match["phase"])
         if phase not in phases:
-            raise PlanError(path, f"checks for phase {phase}, which has no migrations")
-        script = load_script(path)
-        checks[(phase, match["when"])] = tuple(
-            _check(statement, phase, match["when"], path) for statement in script.statements
-        )
+            problems.append(PlanError(path, f"checks for phase {phase}, which has no migrations"))
+            continue
+        script = _load(path, problems)
+        loaded = []
+        for statement in script.statements if script else ():
+            try:
+                loaded.append(_check(statement, phase, match["when"], path))
+            except PlanError as problem:
+                problems.append(problem)
+        checks[(phase, match["when"])] = tuple(loaded)
     return checks
 
 

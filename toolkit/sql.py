@@ -34,6 +34,7 @@ class IndexTarget:
 class Statement:
     text: str
     line: int  # 1-based line of the statement's first token
+    column: int  # 1-based column of that token
     leading_comments: str  # comments between the previous statement and this one
     node: ast.Node
     needs_autocommit: bool
@@ -52,6 +53,7 @@ class Script:
     path: Path
     statements: tuple[Statement, ...]
     checksum: str
+    text: str = ""  # the file as parsed (node locations are offsets into it)
 
     @property
     def transactional(self) -> bool:
@@ -86,7 +88,7 @@ def load_script(path: Path) -> Script:
     statements = parse_statements(text, path)
     if not statements:
         raise PlanError(path, "holds no SQL statement")
-    return Script(path=path, statements=statements, checksum=checksum(text))
+    return Script(path=path, statements=statements, checksum=checksum(text), text=text)
 
 
 def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
@@ -94,7 +96,7 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
         raw_statements = parse_sql(text)
     except ParseError as exc:
         message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
-        raise PlanError(path, f"SQL syntax error: {message}", _line_at(text, location)) from exc
+        raise PlanError(path, f"SQL syntax error: {message}", line_at(text, location)) from exc
 
     statements = []
     previous_end = 0
@@ -106,7 +108,8 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
         previous_end = end + 1  # skip the ';'
         statement = _classify(
             text=text[body_start:end].strip(),
-            line=_line_at(text, body_start),
+            line=line_at(text, body_start),
+            column=body_start - text.rfind("\n", 0, body_start),
             leading_comments=leading,
             node=raw.stmt,
             path=path,
@@ -115,7 +118,7 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
     return tuple(statements)
 
 
-def _classify(text, line, leading_comments, node, path) -> Statement:
+def _classify(text, line, column, leading_comments, node, path) -> Statement:
     directives = _directives(leading_comments, path, line)
     if isinstance(node, ast.TransactionStmt):
         raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed: the toolkit decides the transaction", line)
@@ -128,6 +131,7 @@ def _classify(text, line, leading_comments, node, path) -> Statement:
     return Statement(
         text=text,
         line=line,
+        column=column,
         leading_comments=leading_comments,
         node=node,
         needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
@@ -138,7 +142,7 @@ def _classify(text, line, leading_comments, node, path) -> Statement:
 
 # Comment directives: `-- toolkit:NAME` on a line of its own above a statement.
 _DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
-DIRECTIVES = {"batch"}
+DIRECTIVES = {"batch", "allow"}  # allow: a lint suppression (toolkit.lint reads its rule and reason)
 BATCH_SIZE_SETTING = "toolkit.batch_size"
 
 
@@ -195,6 +199,6 @@ def _first_token(text: str, start: int, end: int) -> int:
     return pos
 
 
-def _line_at(text: str, offset: int) -> int:
+def line_at(text: str, offset: int) -> int:
     offset = max(0, min(offset, len(text)))
     return text.count("\n", 0, offset) + 1

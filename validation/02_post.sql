@@ -14,7 +14,9 @@ FROM user_subscriptions AS us
 WHERE NOT EXISTS (SELECT 1 FROM users AS u WHERE u.id = us.user_id);
 
 -- check: users_with_several_current_subscriptions
-SELECT us.user_id, count(*) AS current_subscriptions
+SELECT
+    us.user_id,
+    count(*) AS current_subscriptions
 FROM user_subscriptions AS us
 WHERE us.status IN ('trialing', 'active', 'past_due')
 GROUP BY us.user_id

@@ -20,7 +20,9 @@ WHERE NOT EXISTS (
 );
 
 -- check: users_with_several_default_portfolios
-SELECT user_id, count(*) AS default_portfolios
+SELECT
+    user_id,
+    count(*) AS default_portfolios
 FROM portfolios
 WHERE is_default
 GROUP BY user_id

@@ -2,7 +2,9 @@
 
 -- check: constraints_not_validated
 -- Every NOT VALID key phase 5 added must be validated by now.
-SELECT conrelid::regclass AS table_name, conname AS constraint_name
+SELECT
+    conrelid::regclass AS table_name,
+    conname AS constraint_name
 FROM pg_constraint
 WHERE NOT convalidated AND connamespace = current_schema()::regnamespace;
 

@@ -20,7 +20,9 @@ WHERE c.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users AS p WHERE p.id 
 -- check: usage_metrics_subscription_id_orphans
 SELECT count(*) AS orphans
 FROM usage_metrics AS c
-WHERE c.subscription_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM user_subscriptions AS p WHERE p.id = c.subscription_id);
+WHERE
+    c.subscription_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM user_subscriptions AS p WHERE p.id = c.subscription_id);
 
 -- check: billing_transactions_user_id_orphans
 SELECT count(*) AS orphans
@@ -30,7 +32,9 @@ WHERE c.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users AS p WHERE p.id 
 -- check: billing_transactions_subscription_id_orphans
 SELECT count(*) AS orphans
 FROM billing_transactions AS c
-WHERE c.subscription_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM user_subscriptions AS p WHERE p.id = c.subscription_id);
+WHERE
+    c.subscription_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM user_subscriptions AS p WHERE p.id = c.subscription_id);
 
 -- check: credits_user_id_orphans
 SELECT count(*) AS orphans

@@ -39,7 +39,7 @@ FROM (
 ) AS e (name, rule)
 WHERE NOT EXISTS (
     SELECT 1 FROM pg_constraint AS c
-    WHERE c.conname = e.name AND c.contype = 'f' AND c.confdeltype = e.rule::"char"
+    WHERE c.conname = e.name AND c.contype = 'f' AND c.confdeltype::text = e.rule
 );
 
 -- check: phase_7_indexes_valid

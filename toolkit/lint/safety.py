@@ -1,0 +1,229 @@
+"""Lock-safety and correctness rules on pglast's AST, one statement at a time.
+
+"Existing table" means: not created earlier in the same file. A new table's
+indexes and constraints lock nothing anyone else is waiting for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from pglast import ast, enums, parse_plpgsql
+from pglast.parser import ParseError
+
+from ..sql import Script, Statement, line_at
+
+VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
+                      "clock_timestamp", "timeofday", "nextval", "txid_current", "statement_timestamp"}
+SMALL_INTEGERS = {"int2", "int4", "serial", "serial4", "smallserial", "serial2"}
+
+
+@dataclass
+class Hit:
+    rule: str
+    detail: str
+    location: int | None = None  # offset into the file, when the node knows it
+
+
+@dataclass
+class FileContext:
+    """What a file has done so far, statement by statement."""
+
+    is_rollback: bool
+    pg_major: int
+    created_tables: set[str] = field(default_factory=set)
+    not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) -> column
+    validated_not_null: set[tuple[str, str]] = field(default_factory=set)  # (table, column)
+
+    def existing(self, relation: ast.RangeVar) -> bool:
+        return relation.relname not in self.created_tables
+
+
+def check_script(script: Script, is_rollback: bool, pg_major: int) -> Iterator[tuple[Statement, Hit]]:
+    context = FileContext(is_rollback=is_rollback, pg_major=pg_major)
+    concurrent = [s for s in script.statements if s.needs_autocommit]
+    for statement in script.statements:
+        for hit in _statement_hits(statement, context):
+            yield statement, hit
+        if concurrent and len(script.statements) > 1 and statement in concurrent:
+            yield statement, Hit("concurrent-not-alone", f"{len(script.statements)} statements in this file")
+        if not script.transactional and not statement.batched and not _idempotent(statement.node):
+            yield statement, Hit("not-idempotent-autocommit", f"{statement.kind} has no IF [NOT] EXISTS")
+        _remember(statement.node, context)
+
+
+def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]:
+    node = statement.node
+    if isinstance(node, ast.IndexStmt) and not node.concurrent and context.existing(node.relation):
+        yield Hit("index-not-concurrent", f"CREATE INDEX on {node.relation.relname}")
+    if isinstance(node, ast.DropStmt) and node.removeType == enums.ObjectType.OBJECT_INDEX and not node.concurrent:
+        yield Hit("index-not-concurrent", "DROP INDEX without CONCURRENTLY")
+    if isinstance(node, ast.DropStmt) and not context.is_rollback and node.removeType == enums.ObjectType.OBJECT_TABLE:
+        yield Hit("drop-in-migration", "DROP TABLE")
+    if isinstance(node, ast.AlterTableStmt):
+        yield from _alter_table_hits(node, context)
+    if isinstance(node, ast.RenameStmt) and node.renameType in (enums.ObjectType.OBJECT_TABLE,
+                                                               enums.ObjectType.OBJECT_COLUMN):
+        yield Hit("rename", f"RENAME on {node.relation.relname if node.relation else 'a table'}")
+    if isinstance(node, ast.CreateStmt):
+        yield from _primary_key_hits(node)
+    if isinstance(node, (ast.CreateFunctionStmt, ast.DoStmt)):
+        yield from _plpgsql_hits(statement)
+    for child in _walk(node):
+        if isinstance(child, ast.ColumnDef):
+            yield from _type_hits(child)
+        if _is_not_in_subquery(child):
+            yield Hit("not-in-subquery", "x NOT IN (SELECT ...)", getattr(child.args[0], "location", None))
+
+
+def _alter_table_hits(node: ast.AlterTableStmt, context: FileContext) -> Iterator[Hit]:
+    table = node.relation.relname
+    existing = context.existing(node.relation)
+    for cmd in node.cmds or ():
+        kind = cmd.subtype
+        if kind == enums.AlterTableType.AT_AddConstraint and existing:
+            constraint = cmd.def_
+            if constraint.contype in (enums.ConstrType.CONSTR_FOREIGN, enums.ConstrType.CONSTR_CHECK) \
+                    and not constraint.skip_validation:
+                yield Hit("constraint-without-not-valid", f"{constraint.conname or 'constraint'} on {table}")
+        if kind == enums.AlterTableType.AT_AddColumn and existing:
+            yield from _add_column_hits(cmd.def_, table, context)
+        if kind == enums.AlterTableType.AT_AlterColumnType and existing:
+            yield Hit("alter-column-type", f"{table}.{cmd.name}")
+        if kind == enums.AlterTableType.AT_SetNotNull and existing:
+            proven = (table, cmd.name) in context.validated_not_null and context.pg_major >= 12
+            if not proven:
+                yield Hit("set-not-null-without-check", f"{table}.{cmd.name}")
+        if kind == enums.AlterTableType.AT_DropColumn and not context.is_rollback:
+            yield Hit("drop-in-migration", f"DROP COLUMN {table}.{cmd.name}")
+
+
+def _add_column_hits(column: ast.ColumnDef, table: str, context: FileContext) -> Iterator[Hit]:
+    constraints = column.constraints or ()
+    default = next((c.raw_expr for c in constraints if c.contype == enums.ConstrType.CONSTR_DEFAULT), None)
+    not_null = column.is_not_null or any(c.contype == enums.ConstrType.CONSTR_NOTNULL for c in constraints)
+    if not_null and default is None:
+        yield Hit("add-column-not-null-without-default", f"{table}.{column.colname}")
+    if default is not None and (context.pg_major < 11 or _volatile(default)):
+        yield Hit("volatile-default", f"{table}.{column.colname}")
+    for c in constraints:
+        if c.contype in (enums.ConstrType.CONSTR_FOREIGN, enums.ConstrType.CONSTR_CHECK) and not c.skip_validation:
+            yield Hit("constraint-without-not-valid", f"{table}.{column.colname}")
+
+
+def _volatile(expr) -> bool:
+    return any(isinstance(n, ast.FuncCall) and n.funcname[-1].sval in VOLATILE_FUNCTIONS for n in _walk(expr))
+
+
+def _type_hits(column: ast.ColumnDef) -> Iterator[Hit]:
+    name = _type_name(column)
+    location = getattr(column.typeName, "location", None)
+    if name == "timestamp":
+        yield Hit("timestamp-without-time-zone", column.colname, location)
+    if name == "json":
+        yield Hit("json-not-jsonb", column.colname, location)
+    if name == "bpchar" or (name == "varchar" and column.typeName.typmods):
+        yield Hit("varchar-or-char", column.colname, location)
+
+
+def _primary_key_hits(node: ast.CreateStmt) -> Iterator[Hit]:
+    columns = {e.colname: e for e in node.tableElts or () if isinstance(e, ast.ColumnDef)}
+    keys = set()
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            if any(c.contype == enums.ConstrType.CONSTR_PRIMARY for c in element.constraints or ()):
+                keys.add(element.colname)
+        elif isinstance(element, ast.Constraint) and element.contype == enums.ConstrType.CONSTR_PRIMARY:
+            keys |= {k.sval for k in element.keys or ()}
+    for key in sorted(keys):
+        if key in columns and _type_name(columns[key]) in SMALL_INTEGERS:
+            yield Hit("int4-primary-key", f"{node.relation.relname}.{key}", getattr(columns[key].typeName,
+                                                                                    "location", None))
+
+
+def _plpgsql_hits(statement: Statement) -> Iterator[Hit]:
+    node = statement.node
+    if isinstance(node, ast.DoStmt):
+        language = next((o.arg.sval for o in node.args if o.defname == "language"), "plpgsql")
+        body = next((o.arg.sval for o in node.args if o.defname == "as"), None)
+        source = f"CREATE FUNCTION toolkit_lint_do() RETURNS void LANGUAGE plpgsql AS $lint$ {body} $lint$"
+    else:
+        language = next((o.arg.sval for o in node.options or () if o.defname == "language"), "sql")
+        body = next((o.arg[0].sval for o in node.options or () if o.defname == "as"), None)
+        source = statement.text
+    if language != "plpgsql" or body is None:
+        return
+    try:
+        parse_plpgsql(source)
+    except ParseError as exc:
+        message = exc.args[0]
+        yield Hit("plpgsql-syntax", f"{message}{_line_hint(statement, body, message)}")
+
+
+def _line_hint(statement: Statement, body: str, message: str) -> str:
+    """The PL/pgSQL parser gives no position; point at the token it names when it occurs once."""
+    token = re.search(r'at or near "([^"]+)"', message)
+    if not token:
+        return ""
+    lines = [i for i, text in enumerate(statement.text.splitlines()) if re.search(rf"\b{re.escape(token[1])}\b", text)]
+    return f" (line {statement.line + lines[0]})" if len(lines) == 1 else ""
+
+
+def _remember(node, context: FileContext) -> None:
+    if isinstance(node, ast.CreateStmt):
+        context.created_tables.add(node.relation.relname)
+    if isinstance(node, ast.AlterTableStmt):
+        table = node.relation.relname
+        for cmd in node.cmds or ():
+            if cmd.subtype == enums.AlterTableType.AT_AddConstraint and cmd.def_.contype == enums.ConstrType.CONSTR_CHECK:
+                column = _not_null_column(cmd.def_.raw_expr)
+                if column:
+                    context.not_null_checks[(table, cmd.def_.conname)] = column
+                    if not cmd.def_.skip_validation:
+                        context.validated_not_null.add((table, column))
+            if cmd.subtype == enums.AlterTableType.AT_ValidateConstraint and (table, cmd.name) in context.not_null_checks:
+                context.validated_not_null.add((table, context.not_null_checks[(table, cmd.name)]))
+
+
+def _not_null_column(expr) -> str | None:
+    if isinstance(expr, ast.NullTest) and expr.nulltesttype == enums.NullTestType.IS_NOT_NULL \
+            and isinstance(expr.arg, ast.ColumnRef):
+        return expr.arg.fields[-1].sval
+    return None
+
+
+def _idempotent(node) -> bool:
+    if isinstance(node, (ast.IndexStmt, ast.CreateStmt)):
+        return bool(node.if_not_exists)
+    if isinstance(node, ast.DropStmt):
+        return bool(node.missing_ok)
+    return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt))
+
+
+def _is_not_in_subquery(node) -> bool:
+    return (isinstance(node, ast.BoolExpr) and node.boolop == enums.BoolExprType.NOT_EXPR
+            and len(node.args) == 1 and isinstance(node.args[0], ast.SubLink)
+            and node.args[0].subLinkType == enums.SubLinkType.ANY_SUBLINK)
+
+
+def _type_name(column: ast.ColumnDef) -> str:
+    return column.typeName.names[-1].sval if column.typeName else ""
+
+
+def _walk(node) -> Iterator:
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from _walk(getattr(node, name))
+    elif isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _walk(item)
+
+
+def position(script: Script, statement: Statement, hit: Hit) -> tuple[int, int]:
+    if hit.location is None or hit.location < 0:
+        return statement.line, statement.column
+    line = line_at(script.text, hit.location)
+    return line, hit.location - script.text.rfind("\n", 0, hit.location)

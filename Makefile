@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify clean
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-pg15: $(STAMP)
 test-pg18: $(STAMP)
 	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
 	  $(BIN)/python -m pytest -q
+
+# sqlfluff style, lock-safety rules and plan structure on every SQL file.
+lint: $(STAMP)
+	$(BIN)/toolkit lint
 
 # Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
 verify: $(STAMP)

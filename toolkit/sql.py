@@ -122,7 +122,7 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
     directives = _directives(leading_comments, path, line)
     if isinstance(node, ast.TransactionStmt):
         raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed: the toolkit decides the transaction", line)
-    concurrent = _is_concurrent(node)
+    concurrent = is_concurrent(node)
     if concurrent:
         _require_idempotent(node, path, line)
     target = None
@@ -166,7 +166,7 @@ def _batched(directives: set[str], node, text: str, path: Path, line: int) -> bo
     return True
 
 
-def _is_concurrent(node: ast.Node) -> bool:
+def is_concurrent(node: ast.Node) -> bool:
     if isinstance(node, (ast.IndexStmt, ast.DropStmt)):
         return bool(node.concurrent)
     if isinstance(node, ast.ReindexStmt):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
-from ..sql import Script
+from ..sql import Script, load_script
 from .rules import RULES, Finding
 from .safety import check_script, position
 from .style import style_findings
@@ -50,6 +50,7 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> Lint
 
     scripts = [(m.apply_script, False) for m in plan.migrations] + [(m.rollback_script, True) for m in plan.migrations]
     scripts += [(p.feature_rollback, True) for p in plan.phases if p.feature_rollback]
+    scripts += [(s, False) for s in _check_scripts(plan)]
     for script, is_rollback in scripts:
         _apply_suppressions(report, script, root, _safety_findings(script, root, is_rollback, pg_major))
 
@@ -94,6 +95,12 @@ def _apply_suppressions(report: LintReport, script: Script, root: Path, found) -
 
 def _at(where: Finding, rule: str, message: str) -> Finding:
     return Finding(where.path, where.line, where.column, rule, message)
+
+
+def _check_scripts(plan) -> list[Script]:
+    """The validation files (checks hold queries: NOT IN and friends apply to them too)."""
+    paths = sorted({c.path for p in plan.phases for c in p.pre_checks + p.post_checks})
+    return [load_script(path) for path in paths]
 
 
 def _sql_paths(root: Path) -> list[Path]:

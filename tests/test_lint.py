@@ -1,0 +1,224 @@
+"""`toolkit lint`: every rule fires on its bad case and stays quiet on its good one. No database."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit.cli import FINDINGS, OK, cli
+from toolkit.lint import lint
+from toolkit.lint.rules import RULES
+
+REPO = Path(__file__).resolve().parent.parent
+
+BASE = {
+    "migrations/0001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+    "rollbacks/0001_accounts.sql": "DROP TABLE accounts;\n",
+    "validation/00_pre.sql": "-- check: nothing_yet\nSELECT 0;\n",
+    "validation/00_post.sql": "-- check: accounts_exist\nSELECT to_regclass('accounts') IS NULL;\n",
+}
+
+
+def rules_found(project, sql: str, *, rollback: bool = False, pg_major: int = 15) -> list[str]:
+    files = dict(BASE)
+    if rollback:
+        files.update({"migrations/0002_change.sql": "SELECT 1;\n", "rollbacks/0002_change.sql": sql})
+    else:
+        files.update({"migrations/0002_change.sql": sql, "rollbacks/0002_change.sql": "SELECT 1;\n"})
+    report = lint(project(files), pg_major=pg_major, style=False)
+    return [f.rule for f in report.findings]
+
+
+CASES = {
+    # rule: (bad SQL, good SQL)
+    "index-not-concurrent": ("CREATE INDEX i ON accounts (name);",
+                             "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);"),
+    "constraint-without-not-valid": ("ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0);",
+                                     "ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0) NOT VALID;"),
+    "add-column-not-null-without-default": ("ALTER TABLE accounts ADD COLUMN n integer NOT NULL;",
+                                            "ALTER TABLE accounts ADD COLUMN n integer NOT NULL DEFAULT 0;"),
+    "volatile-default": ("ALTER TABLE accounts ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+                         "ALTER TABLE accounts ADD COLUMN seen timestamptz DEFAULT now();"),
+    "alter-column-type": ("ALTER TABLE accounts ALTER COLUMN id TYPE numeric;",
+                          "ALTER TABLE accounts ALTER COLUMN name SET DEFAULT 'x';"),
+    "set-not-null-without-check": (
+        "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;",
+        "ALTER TABLE accounts ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE accounts VALIDATE CONSTRAINT name_nn;\n"
+        "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;"),
+    "rename": ("ALTER TABLE accounts RENAME COLUMN name TO full_name;",
+               "COMMENT ON COLUMN accounts.name IS 'display name';"),
+    "drop-in-migration": ("ALTER TABLE accounts DROP COLUMN name;", "ALTER TABLE accounts ADD COLUMN note text;"),
+    "timestamp-without-time-zone": ("CREATE TABLE t (id bigint PRIMARY KEY, at timestamp);",
+                                    "CREATE TABLE t (id bigint PRIMARY KEY, at timestamptz);"),
+    "json-not-jsonb": ("CREATE TABLE t (id bigint PRIMARY KEY, doc json);",
+                       "CREATE TABLE t (id bigint PRIMARY KEY, doc jsonb);"),
+    "varchar-or-char": ("CREATE TABLE t (id bigint PRIMARY KEY, code varchar(10));",
+                        "CREATE TABLE t (id bigint PRIMARY KEY, code text CHECK (length(code) <= 10));"),
+    "int4-primary-key": ("CREATE TABLE t (id serial, PRIMARY KEY (id));",
+                         "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);"),
+    "not-in-subquery": ("CREATE VIEW v AS SELECT id FROM accounts WHERE id NOT IN (SELECT id FROM accounts);",
+                        "CREATE VIEW v AS SELECT a.id FROM accounts AS a\n"
+                        "WHERE NOT EXISTS (SELECT 1 FROM accounts AS b WHERE b.id = a.id);"),
+    "concurrent-not-alone": ("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);\n"
+                             "COMMENT ON TABLE accounts IS 'x';",
+                             "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);"),
+    "not-idempotent-autocommit": ("VACUUM accounts;\nCREATE TABLE t (id bigint PRIMARY KEY);",
+                                  "VACUUM accounts;\nCREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY);"),
+    "plpgsql-syntax": ("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                       "    RETRUN NULL;\nEND\n$$;",
+                       "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                       "    RETURN NULL;\nEND\n$$;"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fires_on_its_bad_case(project, rule):
+    assert rule in rules_found(project, CASES[rule][0] + "\n")
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_is_quiet_on_its_good_case(project, rule):
+    assert rules_found(project, CASES[rule][1] + "\n") == []
+
+
+def test_every_safety_rule_has_a_case():
+    from toolkit.lint.rules import SAFETY
+
+    assert {r.id for r in SAFETY} == set(CASES)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE t (id bigint PRIMARY KEY, name text);\nCREATE INDEX i ON t (name);",
+    "CREATE TABLE t (id bigint PRIMARY KEY, a_id bigint);\n"
+    "ALTER TABLE t ADD CONSTRAINT t_a_fkey FOREIGN KEY (a_id) REFERENCES accounts (id);",
+    "CREATE TABLE t (id bigint PRIMARY KEY);\nALTER TABLE t ADD COLUMN u uuid NOT NULL DEFAULT gen_random_uuid();",
+], ids=["index", "foreign_key", "volatile_default"])
+def test_a_table_created_earlier_in_the_same_migration_is_not_existing(project, sql):
+    assert rules_found(project, sql + "\n") == []
+
+
+def test_constant_default_rewrites_only_before_postgresql_11(project):
+    sql = "ALTER TABLE accounts ADD COLUMN n integer NOT NULL DEFAULT 0;\n"
+    assert rules_found(project, sql, pg_major=15) == []
+    assert rules_found(project, sql, pg_major=10) == ["volatile-default"]
+
+
+def test_drop_table_is_fine_in_a_rollback(project):
+    assert rules_found(project, "DROP TABLE accounts;\n", rollback=True) == []
+    assert rules_found(project, "DROP TABLE accounts;\n") == ["drop-in-migration"]
+
+
+def test_broken_plpgsql_body_is_reported_with_its_line(project):
+    root = project({**BASE, "migrations/0002_f.sql": CASES["plpgsql-syntax"][0] + "\n",
+                    "rollbacks/0002_f.sql": "DROP FUNCTION f();\n"})
+    [finding] = lint(root, style=False).findings
+    assert (finding.path, finding.line, finding.rule) == ("migrations/0002_f.sql", 1, "plpgsql-syntax")
+    assert 'syntax error at or near "RETRUN" (line 3)' in finding.message
+
+
+def test_plpgsql_error_without_a_token_points_at_the_function(project):
+    body = "CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RETURN NULL\nEND\n$$;\n"
+    root = project({**BASE, "migrations/0002_g.sql": "-- g\n" + body, "rollbacks/0002_g.sql": "SELECT 1;\n"})
+    [finding] = lint(root, style=False).findings
+    assert (finding.line, finding.rule) == (2, "plpgsql-syntax") and "end of input" in finding.message
+
+
+def test_not_in_subquery_in_a_check_is_found(project):
+    root = project({**BASE, "validation/00_post.sql":
+                    "-- check: orphans\nSELECT count(*) FROM accounts WHERE id NOT IN (SELECT id FROM accounts);\n"})
+    assert [(f.path, f.line, f.rule) for f in lint(root, style=False).findings] == \
+        [("validation/00_post.sql", 2, "not-in-subquery")]
+
+
+def test_suppression_silences_exactly_one_finding_and_is_reported(project):
+    sql = ("-- toolkit:allow index-not-concurrent because accounts is empty until phase 2\n"
+           "CREATE INDEX i1 ON accounts (name);\n"
+           "CREATE INDEX i2 ON accounts (id, name);\n")
+    report = lint(project({**BASE, "migrations/0002_i.sql": sql, "rollbacks/0002_i.sql": "SELECT 1;\n"}),
+                  style=False)
+    assert [(f.line, f.rule) for f in report.findings] == [(3, "index-not-concurrent")]
+    assert [(f.line, f.suppressed) for f in report.suppressed] == [(2, "because accounts is empty until phase 2")]
+
+
+def test_unused_suppression_is_a_finding(project):
+    sql = "-- toolkit:allow rename because we must\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);\n"
+    assert rules_found(project, sql) == ["unused-suppression"]
+
+
+def test_suppression_without_reason_is_a_finding(project):
+    sql = "-- toolkit:allow index-not-concurrent\nCREATE INDEX i ON accounts (name);\n"
+    assert sorted(rules_found(project, sql)) == ["index-not-concurrent", "suppression-without-reason"]
+
+
+def test_structure_problems_are_all_reported(project):
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+                    "migrations/0002_b.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0002_b.sql": "DROP TABLE b;\n",
+                    "rollbacks/0003_c.sql": "DROP TABLE c;\n"})
+    found = [(f.path, f.rule) for f in lint(root, style=False).findings]
+    assert ("migrations/0001_a.sql", "plan") in found and ("rollbacks/0003_c.sql", "plan") in found
+    assert ("validation/00_pre.sql", "phase-without-pre-checks") in found
+    assert ("validation/00_post.sql", "phase-without-post-checks") in found
+
+
+def test_check_that_writes_is_a_structure_finding(project):
+    root = project({**BASE, "validation/00_post.sql": "-- check: sneaky\nDELETE FROM accounts;\n"})
+    [finding] = [f for f in lint(root, style=False).findings if f.rule == "plan"]
+    assert finding.path == "validation/00_post.sql" and finding.line == 2
+
+
+def test_style_findings_come_from_sqlfluff(project):
+    root = project({**BASE, "migrations/0002_x.sql": "create table t (id bigint primary key, NAME text);\n",
+                    "rollbacks/0002_x.sql": "DROP TABLE t;\n"})
+    shutil.copy(REPO / ".sqlfluff", root / ".sqlfluff")
+    rules = {f.rule for f in lint(root).findings if f.path == "migrations/0002_x.sql"}
+    assert "CP02" in rules  # NAME: identifiers capitalised inconsistently
+
+
+def test_repository_lints_clean():
+    report = lint(REPO)
+    assert [f.human() for f in report.findings] == []
+
+
+def test_json_output_has_file_line_column_rule_message(project):
+    root = project({**BASE, "migrations/0002_i.sql": "CREATE INDEX i ON accounts (name);\n",
+                    "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS i;\n"})
+    result = CliRunner().invoke(cli, ["lint", "--project", str(root), "--no-style", "--format", "json"])
+    assert result.exit_code == FINDINGS
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding == {"file": "migrations/0002_i.sql", "line": 1, "column": 1, "rule": "index-not-concurrent",
+                       "message": RULES["index-not-concurrent"].message + ": CREATE INDEX on accounts"}
+
+
+def test_human_output_is_file_line_col_rule_message(project):
+    root = project({**BASE, "migrations/0002_i.sql": "-- a table\nCREATE TABLE t (id bigint PRIMARY KEY, doc json);\n",
+                    "rollbacks/0002_i.sql": "DROP TABLE t;\n"})
+    result = CliRunner().invoke(cli, ["lint", "--project", str(root), "--no-style"])
+    assert result.exit_code == FINDINGS
+    assert result.stdout.splitlines()[0] == "migrations/0002_i.sql:2:44: json-not-jsonb json instead of jsonb: doc"
+
+
+def test_clean_project_exits_0_and_bad_usage_exits_2(project):
+    assert CliRunner().invoke(cli, ["lint", "--project", str(project(BASE)), "--no-style"]).exit_code == OK
+    assert CliRunner().invoke(cli, ["lint", "--pg-major", "3"]).exit_code == 2
+
+
+def test_every_rule_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    assert [r for r in RULES if f"`{r}`" not in readme] == []
+
+
+def test_ci_lint_fails_when_a_migration_indexes_an_existing_table_without_concurrently(tmp_path):
+    for folder in ("migrations", "rollbacks", "validation"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    shutil.copy(REPO / ".sqlfluff", tmp_path / ".sqlfluff")
+    (tmp_path / "migrations" / "0713_idx_rooms_name.sql").write_text(
+        "-- 0713_idx_rooms_name: rooms by name.\nCREATE INDEX idx_rooms_name ON rooms (name);\n")
+    (tmp_path / "rollbacks" / "0713_idx_rooms_name.sql").write_text(
+        "-- Undoes 0713_idx_rooms_name.\nDROP INDEX CONCURRENTLY IF EXISTS idx_rooms_name;\n")
+    result = CliRunner().invoke(cli, ["lint", "--project", str(tmp_path)])
+    assert result.exit_code == FINDINGS
+    assert "migrations/0713_idx_rooms_name.sql:2:1: index-not-concurrent" in result.stdout

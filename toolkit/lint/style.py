@@ -8,6 +8,7 @@ the sqlfluff version: only changed files are parsed again. Cold runs use every c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -44,15 +45,20 @@ def _lint_files(root: Path, paths: list[Path]) -> list[list[dict]]:
 
 
 def _lint_one(root: Path, path: Path) -> list[dict]:
-    from sqlfluff.core import FluffConfig, Linter
-
-    config = FluffConfig.from_path(str(root))
-    linted = Linter(config=config).lint_string(path.read_text(encoding="utf-8-sig"), fname=str(path))
+    linted = _linter(root).lint_string(path.read_text(encoding="utf-8-sig"), fname=str(path))
     relative = str(path.relative_to(root))
     return [
         {"path": relative, "line": v.line_no, "column": v.line_pos, "rule": v.rule_code(), "message": v.desc()}
         for v in linted.get_violations()
     ]
+
+
+@functools.lru_cache(maxsize=4)
+def _linter(root: Path):
+    """One linter per process and project: building its config costs as much as a small file."""
+    from sqlfluff.core import FluffConfig, Linter
+
+    return Linter(config=FluffConfig.from_path(str(root)))
 
 
 def _config_text(root: Path) -> str:

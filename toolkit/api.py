@@ -78,7 +78,7 @@ class PlannedPhase:
 class MigrationStatus:
     migration: str
     phase: int
-    state: str  # applied, pending, failed, interrupted, missing_file
+    state: str  # applied, pending, failed, interrupted, rollback_interrupted, missing_file
     applied_at: str | None = None
     duration_ms: int | None = None
     checksum: str | None = None  # ok, changed; None when not applied
@@ -174,7 +174,7 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
     phases = []
     for phase in plan.phases:
         migrations = [_migration_status(m, applied.get(m.name), events.get(m.name)) for m in phase.migrations]
-        done = sum(m.state == "applied" for m in migrations)
+        done = sum(m.state in ("applied", "rollback_interrupted") for m in migrations)
         state = "applied" if done == len(migrations) else "partial" if done else "pending"
         phases.append(PhaseStatus(phase.number, state, migrations))
     known = {m.name for m in plan.migrations}
@@ -326,6 +326,10 @@ class Session:
 def _session(target: Target, settings: Settings, progress: Progress, purpose: str):
     conn = target.connect(f"toolkit {purpose}")
     try:
+        # If this process dies, the server notices within a second, even mid-statement,
+        # ends the backend and so frees the runner lock (PostgreSQL 14+).
+        if conn.info.server_version >= 140000:
+            conn.execute("SET client_connection_check_interval = '1s'")
         with runner_lock(conn, settings.lock_wait):
             session = Session(conn, progress, settings)
             session.history.install()
@@ -382,10 +386,11 @@ def _mode(script, statement) -> str:
 
 def _migration_status(migration: Migration, applied: AppliedMigration | None, event) -> MigrationStatus:
     if applied:
+        half_undone = event is not None and event.action == "rollback" and event.outcome == "started"
         return MigrationStatus(
             migration.name,
             migration.phase,
-            "applied",
+            "rollback_interrupted" if half_undone else "applied",
             applied.applied_at.isoformat(),
             applied.duration_ms,
             "ok" if applied.checksum == migration.checksum else "changed",

@@ -105,6 +105,18 @@ class CannotConnect(ToolkitError):
     """The server cannot be reached or refused the login."""
 
 
+class ConnectionLost(CannotConnect):
+    """The connection died mid-run (server restart, pg_terminate_backend, network)."""
+
+    def __init__(self, where: str, reason: str):
+        self.where = where
+        super().__init__(
+            f"lost the database connection at {where} ({reason}); the open transaction was undone by the "
+            "server, committed steps are recorded: `toolkit status` shows where it stopped, "
+            "`toolkit apply` (or `rollback`) resumes"
+        )
+
+
 class StepFailed(ToolkitError):
     """A statement of a migration or rollback script failed."""
 

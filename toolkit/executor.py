@@ -24,7 +24,8 @@ from typing import Callable
 import psycopg
 from psycopg import errors as pgerrors, sql
 
-from .errors import StepFailed
+from . import faults
+from .errors import ConnectionLost, StepFailed
 from .history import History
 from .plan import Migration
 from .progress import Progress
@@ -99,6 +100,7 @@ class Executor:
             for statement in script.statements:
                 self._execute(script, statement)
             record(migration, _elapsed_ms(started))
+        faults.boundary()
 
     def _statement_by_statement(self, migration, action, script: Script, started: float, record: Callable) -> None:
         # A 'started' row lets status and repair see a run that died half way.
@@ -117,9 +119,11 @@ class Executor:
                 self._execute(script, statement)
 
             self._with_lock_retries(migration.name, attempt)
+            faults.boundary()
         self._set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
             record(migration, _elapsed_ms(started))
+        faults.boundary()
 
     def _in_batches(self, migration: Migration, script: Script, statement: Statement) -> None:
         batches = rows = 0
@@ -131,6 +135,7 @@ class Executor:
                     return self._execute(script, statement)
 
             touched = self._with_lock_retries(migration.name, one_batch)
+            faults.boundary()
             if touched <= 0:
                 return
             batches, rows = batches + 1, rows + touched
@@ -151,12 +156,16 @@ class Executor:
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 
     def _execute(self, script: Script, statement: Statement) -> int:
+        faults.boundary()
         try:
             return self.conn.execute(statement.text).rowcount
         except psycopg.Error as exc:
-            diag = exc.diag
-            message = diag.message_primary or str(exc).strip()
-            raise StepFailed(script.path, statement.line, diag.sqlstate, message) from exc
+            message = exc.diag.message_primary or " ".join(str(exc).split())
+            if self.conn.broken:
+                # Nothing can be rolled back or recorded on a dead connection; the server
+                # already undid the open transaction. The next run resumes from history.
+                raise ConnectionLost(f"{script.path}:{statement.line}", message) from exc
+            raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message) from exc
 
     def _set_timeouts(self, lock_timeout: float, local: bool) -> None:
         scope = "LOCAL " if local else ""

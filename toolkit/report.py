@@ -102,7 +102,7 @@ def print_status(console: Console, status) -> None:
     for column in ("phase", "migration", "state", "applied at", "ms", "checksum"):
         table.add_column(column, no_wrap=True, min_width=longest if column == "migration" else None)
     colours = {"applied": "green", "pending": "white", "partial": "yellow", "failed": "red",
-               "interrupted": "red", "missing_file": "red"}
+               "interrupted": "red", "rollback_interrupted": "red", "missing_file": "red"}
     for phase in status.phases:
         table.add_row(f"[bold]{phase.phase}[/]", "", f"[{colours[phase.state]}]{phase.state}[/]", "", "", "")
         for m in phase.migrations:

@@ -21,10 +21,11 @@ class BadInput(ToolkitError):
 class PlanError(BadInput):
     """A file in migrations/, rollbacks/ or validation/ is unusable."""
 
-    def __init__(self, path: Path | str, problem: str, line: int | None = None):
+    def __init__(self, path: Path | str, problem: str, line: int | None = None, rule: str = "plan"):
         self.path = Path(path)
         self.problem = problem
         self.line = line
+        self.rule = rule  # the lint rule that reports it
         where = f"{path}:{line}" if line else f"{path}"
         super().__init__(f"{where}: {problem}")
 

@@ -88,6 +88,11 @@ def load_script(path: Path) -> Script:
     statements = parse_statements(text, path)
     if not statements:
         raise PlanError(path, "holds no SQL statement")
+    concurrent = [s for s in statements if is_concurrent(s.node)]
+    if concurrent and len(statements) > 1:
+        raise PlanError(path, f"a CONCURRENTLY statement must be alone in its file ({len(statements)} statements): "
+                              "outside a transaction nothing else could be undone with it",
+                        concurrent[0].line, rule="concurrent-not-alone")
     return Script(path=path, statements=statements, checksum=checksum(text), text=text)
 
 

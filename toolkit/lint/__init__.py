@@ -40,7 +40,7 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> Lint
     started = time.monotonic()
     plan, problems = read_plan(root)
     report = LintReport()
-    report.findings += [Finding(_relative(p.path, root), p.line or 1, 1, "plan", p.problem) for p in problems]
+    report.findings += [Finding(_relative(p.path, root), p.line or 1, 1, p.rule, p.problem) for p in problems]
     for phase in plan.phases:
         for when, checks in (("pre", phase.pre_checks), ("post", phase.post_checks)):
             if not checks:

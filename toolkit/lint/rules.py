@@ -94,7 +94,8 @@ SAFETY = [
          "a CONCURRENTLY statement shares its file with other statements",
          "The file then runs statement by statement outside a transaction: a failure half way leaves the "
          "other statements applied and nothing to roll back atomically.",
-         "Put each CONCURRENTLY statement in a migration file of its own."),
+         "Put each CONCURRENTLY statement in a migration file of its own (the runner refuses the plan "
+         "until then)."),
     Rule("not-idempotent-autocommit",
          "statement in a non-transactional file is not safe to run twice",
          "A non-transactional file resumes by running again after a crash; a statement that fails the "
@@ -129,3 +130,13 @@ SUPPRESSION = [
 ]
 
 RULES = {rule.id: rule for rule in SAFETY + STRUCTURE + SUPPRESSION}
+
+
+def rules_markdown() -> str:
+    """The README's rule tables (a test keeps the README equal to this)."""
+    def table(rules):
+        rows = ["| rule | finds | why | fix |", "|---|---|---|---|"]
+        return "\n".join(rows + [f"| `{r.id}` | {r.message} | {r.why} | {r.fix} |" for r in rules])
+
+    return (f"### Safety rules\n\n{table(SAFETY)}\n\n"
+            f"### Structure and suppression rules\n\n{table(STRUCTURE + SUPPRESSION)}\n")

@@ -13,7 +13,7 @@ from typing import Iterator
 from pglast import ast, enums, parse_plpgsql
 from pglast.parser import ParseError
 
-from ..sql import Script, Statement, is_concurrent, line_at
+from ..sql import Script, Statement, line_at
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
                       "clock_timestamp", "timeofday", "nextval", "txid_current", "statement_timestamp"}
@@ -43,12 +43,9 @@ class FileContext:
 
 def check_script(script: Script, is_rollback: bool, pg_major: int) -> Iterator[tuple[Statement, Hit]]:
     context = FileContext(is_rollback=is_rollback, pg_major=pg_major)
-    concurrent = [s for s in script.statements if is_concurrent(s.node)]
     for statement in script.statements:
         for hit in _statement_hits(statement, context):
             yield statement, hit
-        if concurrent and len(script.statements) > 1 and statement in concurrent:
-            yield statement, Hit("concurrent-not-alone", f"{len(script.statements)} statements in this file")
         if not script.transactional and not statement.batched and not _idempotent(statement.node):
             yield statement, Hit("not-idempotent-autocommit", f"{statement.kind} has no IF [NOT] EXISTS")
         _remember(statement.node, context)

@@ -207,7 +207,10 @@ def test_clean_project_exits_0_and_bad_usage_exits_2(project):
 
 
 def test_every_rule_is_documented_in_the_readme():
+    from toolkit.lint.rules import rules_markdown
+
     readme = (REPO / "README.md").read_text()
+    assert rules_markdown() in readme
     assert [r for r in RULES if f"`{r}`" not in readme] == []
 
 

@@ -110,7 +110,7 @@ def apply(target: Target, phase: int | None = None, *, settings: Settings = Sett
         applied = _read_applied(target)
         _refuse_edited(plan, applied)
         return [_preview(p, "apply", set(applied)) for p in plan.phases_to_apply(set(applied), phase)]
-    with _session(target, settings, progress, "apply") as session:
+    with locked_session(target, settings, progress, "apply") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
         return [session.apply_phase(p) for p in plan.phases_to_apply(set(applied), phase)]
@@ -133,7 +133,7 @@ def rollback(target: Target, phase: int, *, cascade: bool = False, level: str = 
         _refuse_edited(plan, applied)
         phases = plan.phases_to_roll_back(set(applied), phase, cascade)
         return [_preview(p, "rollback", set(applied), level) for p in phases]
-    with _session(target, settings, progress, "rollback") as session:
+    with locked_session(target, settings, progress, "rollback") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
         phases = plan.phases_to_roll_back(set(applied), phase, cascade)
@@ -323,7 +323,7 @@ class Session:
 
 
 @contextmanager
-def _session(target: Target, settings: Settings, progress: Progress, purpose: str):
+def locked_session(target: Target, settings: Settings, progress: Progress, purpose: str):
     conn = target.connect(f"toolkit {purpose}")
     try:
         # If this process dies, the server notices within a second, even mid-statement,

@@ -18,6 +18,7 @@ from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFai
 from .executor import Batching, Timeouts
 from .lint import SUPPORTED_MAJORS, lint
 from .local_server import LocalServer, find_bindir
+from .repair import RepairActions, repair as run_repair
 from .sample_data import load_sample_data
 
 # The documented exit codes (README, "Exit codes").
@@ -210,6 +211,26 @@ def verify(dsn, project, as_json, dry_run, **run):
                         progress=report.ConsoleProgress(err, quiet=True))
     _show(result, as_json, report.print_verification)
     if not result.ok:
+        sys.exit(FINDINGS)
+
+
+@cli.command()
+@_target_options
+@click.option("--mark-applied", multiple=True, metavar="MIGRATION", help="Record as applied (finished by hand).")
+@click.option("--mark-rolled-back", multiple=True, metavar="MIGRATION", help="Record as not applied (undone by hand).")
+@click.option("--accept-checksum", multiple=True, metavar="MIGRATION", help="Accept the file as it is now.")
+@click.option("--forget", multiple=True, metavar="MIGRATION", help="Drop the record of a migration whose file is gone.")
+@click.option("--lock-wait", type=float, default=30.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@_handles_errors
+def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget, lock_wait, as_json):
+    """What a human must resolve (interrupted or failed steps, changed files, INVALID indexes),
+    and explicit, logged actions to resolve it. Without actions it only reports; exit 1 if anything is wrong."""
+    actions = RepairActions(mark_applied, mark_rolled_back, accept_checksum, forget)
+    result = run_repair(Target.from_option(dsn), actions,
+                        settings=api.Settings(project=project, lock_wait=lock_wait))
+    _show(result, as_json, report.print_repair)
+    if result.problems and not actions:
         sys.exit(FINDINGS)
 
 

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS toolkit.history (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     run_id uuid NOT NULL,
     recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    action text NOT NULL CHECK (action IN ('apply', 'rollback', 'check')),
+    action text NOT NULL CONSTRAINT history_action_check CHECK (action IN ('apply', 'rollback', 'check', 'repair')),
     outcome text NOT NULL CHECK (outcome IN ('started', 'ok', 'failed')),
     phase integer,
     migration text,
@@ -42,6 +42,18 @@ CREATE TABLE IF NOT EXISTS toolkit.history (
     detail text
 );
 CREATE INDEX IF NOT EXISTS history_migration_idx ON toolkit.history (migration, id);
+DO $$
+BEGIN
+    -- Histories created before 'repair' existed: widen the allowed actions once.
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'toolkit.history'::regclass
+                   AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%repair%') THEN
+        ALTER TABLE toolkit.history DROP CONSTRAINT IF EXISTS history_action_check;
+        ALTER TABLE toolkit.history DROP CONSTRAINT IF EXISTS history_action_check1;
+        ALTER TABLE toolkit.history ADD CONSTRAINT history_action_check
+            CHECK (action IN ('apply', 'rollback', 'check', 'repair'));
+    END IF;
+END
+$$;
 """
 
 
@@ -97,7 +109,7 @@ class History:
         with self.conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(
                 """SELECT DISTINCT ON (migration) migration, action, outcome, recorded_at, detail
-                   FROM toolkit.history WHERE migration IS NOT NULL AND action <> 'check'
+                   FROM toolkit.history WHERE migration IS NOT NULL AND action IN ('apply', 'rollback')
                    ORDER BY migration, id DESC"""
             ).fetchall()
         return {r["migration"]: LastEvent(**r) for r in rows}
@@ -116,6 +128,24 @@ class History:
         self.conn.execute("DELETE FROM toolkit.applied_migrations WHERE migration = %s", (migration.name,))
         self.log("rollback", "ok", migration=migration, duration_ms=duration_ms)
 
+    def set_applied(self, migration, reason: str) -> None:
+        """repair: record a migration a human finished by hand."""
+        self.conn.execute(
+            """INSERT INTO toolkit.applied_migrations (migration, phase, checksum, duration_ms)
+               VALUES (%s, %s, %s, 0)""", (migration.name, migration.phase, migration.checksum))
+        self.log("repair", "ok", migration=migration, detail=reason)
+
+    def set_not_applied(self, name: str, phase: int, reason: str) -> None:
+        """repair: forget a migration a human undid by hand (or whose file is gone)."""
+        self.conn.execute("DELETE FROM toolkit.applied_migrations WHERE migration = %s", (name,))
+        self.log("repair", "ok", phase=phase, name=name, detail=reason)
+
+    def set_checksum(self, migration, reason: str) -> None:
+        """repair: accept the file as it is now for an applied migration."""
+        self.conn.execute("UPDATE toolkit.applied_migrations SET checksum = %s WHERE migration = %s",
+                          (migration.checksum, migration.name))
+        self.log("repair", "ok", migration=migration, detail=reason)
+
     def log(
         self,
         action: str,
@@ -123,6 +153,7 @@ class History:
         *,
         migration=None,
         phase: int | None = None,
+        name: str | None = None,
         check_name: str | None = None,
         duration_ms: int | None = None,
         detail: str | None = None,
@@ -136,7 +167,7 @@ class History:
                 action,
                 outcome,
                 migration.phase if migration else phase,
-                migration.name if migration else None,
+                migration.name if migration else name,
                 check_name,
                 migration.checksum if migration else None,
                 duration_ms,

@@ -165,3 +165,14 @@ def print_verification(console: Console, result) -> None:
     for line in result.differences:
         console.print(f"  {line}", markup=False)
     console.print("[green]verify passed[/]" if result.ok else "[red]verify FAILED[/]")
+
+
+def print_repair(console: Console, result) -> None:
+    for action in result.done:
+        console.print(f"done: {action} (logged in toolkit.history)", markup=False)
+    if not result.problems:
+        console.print("nothing to repair")
+    for problem in result.problems:
+        console.print(f"[red]{problem.kind}[/] {problem.subject}: {problem.detail}", highlight=False)
+        for way in problem.ways_out:
+            console.print(f"    {way}", markup=False)

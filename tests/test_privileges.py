@@ -1,0 +1,50 @@
+"""Least privilege: the whole platform applies, rolls back and re-applies as a role
+that owns its database and is no superuser."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit import api
+from toolkit.cli import OK, cli
+from toolkit.sample_data import load_sample_data
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def owner_database(server):
+    role, database = f"tk_owner_{uuid.uuid4().hex[:6]}", f"t_{uuid.uuid4().hex[:12]}"
+    with server.connect() as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD 'owner-pw'")
+        conn.execute(f'CREATE DATABASE "{database}" OWNER {role}')
+    p = server.params
+    yield f"postgresql://{role}:owner-pw@{p['host']}:{p['port']}/{database}"
+    with server.connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_every_phase_applies_and_rolls_back_as_a_non_superuser_owner(owner_database):
+    from toolkit.connection import Target
+
+    target = Target(owner_database)
+    with target.connect() as conn:
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+    empty = api.fingerprint(target)
+
+    def run(*args):
+        result = CliRunner().invoke(cli, list(args), env={"DATABASE_URL": owner_database, "TOOLKIT_PROJECT": str(REPO)})
+        assert result.exit_code == OK, result.output
+        return result
+
+    run("apply", "--phase", "0")
+    load_sample_data(target, users=500)  # without superuser: foreign-key triggers stay on
+    run("apply")
+    run("rollback", "--phase", "1", "--cascade")
+    run("apply")
+    assert api.status(target).phases[-1].state == "applied"
+    run("rollback", "--phase", "0", "--cascade")
+    assert api.fingerprint(target) == empty

@@ -1,9 +1,11 @@
 """Style: sqlfluff (postgres dialect) through its Python API, configured by the
 repository's .sqlfluff, with a cache so a whole-repository lint stays fast.
 
-sqlfluff's parser costs ~60 ms a file. Results are cached per file under
-.toolkit/lint-cache, keyed by the file's text, its path, the .sqlfluff text and
-the sqlfluff version: only changed files are parsed again. Cold runs use every core.
+sqlfluff's parser costs ~15-300 ms a file. Results are cached per file in the
+user's cache folder ($TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit, else
+~/.cache/toolkit), keyed by the file's text, its path in the project, the
+.sqlfluff text and the sqlfluff version: only changed files are parsed again, in
+any checkout on this machine (a fresh clone included). Cold runs use every core.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-CACHE_FOLDER = Path(".toolkit") / "lint-cache"
+
+
+def cache_folder() -> Path:
+    if os.environ.get("TOOLKIT_CACHE_DIR"):
+        return Path(os.environ["TOOLKIT_CACHE_DIR"]) / "lint"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "toolkit" / "lint"
 
 
 def style_findings(root: Path, paths: list[Path]) -> list[dict]:
@@ -24,7 +32,7 @@ def style_findings(root: Path, paths: list[Path]) -> list[dict]:
     import sqlfluff
 
     config_text = _config_text(root)
-    cache = root / CACHE_FOLDER
+    cache = cache_folder()
     keys = {p: _key(p, root, config_text, sqlfluff.__version__) for p in paths}
     cached = {p: _read(cache / keys[p]) for p in paths}
     missing = [p for p, found in cached.items() if found is None]

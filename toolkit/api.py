@@ -20,6 +20,7 @@ from .executor import Batching, Executor, Timeouts
 from .fingerprint import Fingerprint, take_fingerprint
 from .history import AppliedMigration, History
 from .plan import Migration, Phase, Plan, load_plan
+from .performance import measure, slowdowns
 from .progress import Progress
 from .runlock import runner_lock
 
@@ -30,6 +31,8 @@ class Settings:
     lock_wait: float = 30.0  # seconds a second runner waits for the first
     timeouts: Timeouts = field(default_factory=Timeouts)
     batching: Batching = field(default_factory=Batching)
+    max_slowdown: float = 0.20  # 004: roll back when a key query gets >20% slower
+    key_query_runs: int = 5  # EXPLAIN ANALYZE runs per key query; the median counts
 
 
 # Results ---------------------------------------------------------------------
@@ -49,6 +52,7 @@ class PhaseResult:
     steps: list[StepResult] = field(default_factory=list)
     pre_checks: list[CheckResult] = field(default_factory=list)
     post_checks: list[CheckResult] = field(default_factory=list)
+    key_queries: dict = field(default_factory=dict)  # {"before": {...}, "after": {...}} Measurements
 
 
 @dataclass
@@ -242,42 +246,69 @@ class Session:
     def __init__(self, conn, progress: Progress, settings: Settings):
         self.conn = conn
         self.progress = progress
+        self.settings = settings
         self.history = History(conn)
         self.executor = Executor(conn, self.history, settings.timeouts, progress, settings.batching)
 
     def apply_phase(self, phase: Phase) -> PhaseResult:
-        applied = self.history.applied()
-        pending = [m for m in phase.migrations if m.name not in applied]
+        """Pre-checks, key-query baseline, migrations, post-checks, key-query comparison.
+        Any failure after the first migration rolls back what this run applied."""
+        pending = [m for m in phase.migrations if m.name not in self.history.applied()]
         result = PhaseResult(phase.number, "apply")
         self.progress.phase_started(phase, pending)
-
-        if len(pending) < len(phase.migrations):
-            # Resuming (after a crash or a data-level rollback): the state the pre-checks
-            # describe is gone by design; the post-checks still decide.
-            self.progress.note(f"phase {phase.number} is partly applied: resuming; pre-checks skipped")
-        else:
-            result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
-            failed = [r for r in result.pre_checks if not r.passed]
-            if failed:
-                raise PreCheckFailed(phase.number, failed)
-
+        self._pre_validate(phase, resuming=len(pending) < len(phase.migrations), result=result)
+        speed_before = self._measure_key_queries(phase, "before")
         before = take_fingerprint(self.conn)
-        ran: list[Migration] = []
-        try:
-            for migration in pending:
-                ran.append(migration)
-                result.steps.append(StepResult(migration.name, "apply", self.executor.apply(migration)))
-        except StepFailed as failure:
-            if migration.apply_script.transactional:
-                ran.pop()  # its transaction already undid it
-            self._undo(phase, ran, before, RollbackCause("step", f"{migration.name} failed: {failure}"), result)
+        ran = self._run_migrations(phase, pending, before, result)
+        self._post_validate(phase, ran, before, result)
+        self._compare_key_queries(phase, speed_before, ran, before, result)
+        return result
 
+    def _pre_validate(self, phase: Phase, resuming: bool, result: PhaseResult) -> None:
+        if resuming:
+            # After a crash or a data-level rollback the state the pre-checks describe is
+            # gone by design; the post-checks still decide.
+            self.progress.note(f"phase {phase.number} is partly applied: resuming; pre-checks skipped")
+            return
+        result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
+        failed = [r for r in result.pre_checks if not r.passed]
+        if failed:
+            raise PreCheckFailed(phase.number, failed)
+
+    def _run_migrations(self, phase: Phase, pending, before: Fingerprint, result: PhaseResult) -> list[Migration]:
+        ran: list[Migration] = []
+        for migration in pending:
+            ran.append(migration)
+            try:
+                result.steps.append(StepResult(migration.name, "apply", self.executor.apply(migration)))
+            except StepFailed as failure:
+                if migration.apply_script.transactional:
+                    ran.pop()  # its transaction already undid it
+                self._undo(phase, ran, before, RollbackCause("step", f"{migration.name} failed: {failure}"), result)
+        return ran
+
+    def _post_validate(self, phase: Phase, ran, before: Fingerprint, result: PhaseResult) -> None:
         result.post_checks = self._checks(phase, "post", phase.post_checks)
         failed = [r for r in result.post_checks if not r.passed]
         if failed:
             message = "post-validation failed: " + "; ".join(r.describe() for r in failed)
             self._undo(phase, ran, before, RollbackCause("check", message, failed), result)
-        return result
+
+    def _measure_key_queries(self, phase: Phase, when: str) -> dict:
+        if not phase.key_queries:
+            return {}
+        measured = measure(self.conn, phase.key_queries, self.settings.key_query_runs)
+        self.progress.key_queries_measured(phase, when, measured)
+        return measured
+
+    def _compare_key_queries(self, phase: Phase, speed_before: dict, ran, before: Fingerprint, result) -> None:
+        if not speed_before:
+            return
+        result.key_queries = {"before": speed_before, "after": self._measure_key_queries(phase, "after")}
+        slower = slowdowns(speed_before, result.key_queries["after"], phase.key_queries, self.settings.max_slowdown)
+        if slower:
+            message = "; ".join(s.describe() for s in slower)
+            self._undo(phase, ran, before, RollbackCause("slowdown", message, slower), result)
 
     def roll_back_phase(self, phase: Phase, only: tuple[Migration, ...] | None = None) -> PhaseResult:
         applied = self.history.applied()

@@ -104,6 +104,8 @@ def _run_options(command):
                      help="Rows per batch for batched data steps."),
         click.option("--batch-pause", type=click.FloatRange(min=0), default=0.0, show_default=True,
                      help="Seconds to pause between batches."),
+        click.option("--max-slowdown", type=click.FloatRange(min=0), default=20.0, show_default=True,
+                     help="Percent a key query may slow down before the phase is rolled back (exit 6)."),
         click.option("--dry-run", is_flag=True, help="Print the plan with each statement's mode; run nothing."),
     ):
         command = decorator(command)
@@ -111,11 +113,11 @@ def _run_options(command):
 
 
 def _settings(project, lock_wait, lock_timeout, lock_retries, concurrent_lock_timeout, statement_timeout,
-              batch_size, batch_pause):
+              batch_size, batch_pause, max_slowdown):
     timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
                         statement_timeout=statement_timeout, lock_retries=lock_retries)
     return api.Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
-                        batching=Batching(size=batch_size, pause=batch_pause))
+                        batching=Batching(size=batch_size, pause=batch_pause), max_slowdown=max_slowdown / 100)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

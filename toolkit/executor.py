@@ -137,11 +137,20 @@ class Executor:
             touched = self._with_lock_retries(migration.name, one_batch)
             faults.boundary()
             if touched <= 0:
+                if rows:
+                    self._analyze(statement)
                 return
             batches, rows = batches + 1, rows + touched
             self.progress.batch_done(migration, batches, rows)
             if self.batching.pause:
                 time.sleep(self.batching.pause)
+
+    def _analyze(self, statement: Statement) -> None:
+        """Fresh statistics for the table a batched step changed, so the planner (and the
+        key-query check after the phase) does not judge a million new rows by old numbers."""
+        relation = statement.node.relation
+        name = sql.Identifier(*(p for p in (relation.schemaname, relation.relname) if p))
+        self.conn.execute(sql.SQL("ANALYZE {}").format(name))
 
     def _with_lock_retries(self, label: str, attempt: Callable):
         backoff = self.timeouts.first_backoff

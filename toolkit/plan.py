@@ -7,6 +7,8 @@ Layout of a project folder:
     rollbacks/levels/PP_feature.sql  004's "feature level" rollback of phase PP (optional)
     validation/PP_pre.sql      checks run before phase PP
     validation/PP_post.sql     checks run after phase PP
+    validation/keys.sql        key queries measured around every phase (slowdown trigger)
+    validation/PP_keys.sql     key queries measured around phase PP only
 
 Nothing here touches a database: the plan is built, and refused, from files alone.
 """
@@ -25,6 +27,9 @@ from .sql import Script, Statement, load_script
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
 CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
 CHECK_NAME = re.compile(r"--\s*check:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
+KEYS_FILE_NAME = re.compile(r"^(?:(?P<phase>\d{2})_)?keys\.sql$")
+KEY_NAME = re.compile(r"--\s*key:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
+MAX_SLOWDOWN = re.compile(r"--\s*max-slowdown:\s*(?P<percent>\d+(?:\.\d+)?)\s*%")
 
 
 @dataclass(frozen=True)
@@ -53,12 +58,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class KeyQuery:
+    """A query whose speed the phase must not degrade (004's automatic rollback trigger)."""
+
+    name: str
+    path: Path
+    line: int
+    sql: str
+    max_slowdown: float | None = None  # None: the run's default (20%)
+
+
+@dataclass(frozen=True)
 class Phase:
     number: int
     migrations: tuple[Migration, ...]
     pre_checks: tuple[Check, ...] = ()
     post_checks: tuple[Check, ...] = ()
     feature_rollback: Script | None = None  # 004 level 3: switch the phase's features off, keep data
+    key_queries: tuple[KeyQuery, ...] = ()
 
     @property
     def data_steps(self) -> tuple[Migration, ...]:
@@ -154,6 +171,7 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
 
     phase_numbers = {int(n[:2]) for n in numbers}
     checks = _load_checks(root / "validation", phase_numbers, problems)
+    keys = _load_key_queries(root / "validation", phase_numbers, problems)
     features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, phase_numbers, problems)
     phases = tuple(
         Phase(
@@ -162,6 +180,7 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
             pre_checks=checks.get((n, "pre"), ()),
             post_checks=checks.get((n, "post"), ()),
             feature_rollback=features.get(n),
+            key_queries=keys.get(None, ()) + keys.get(n, ()),
         )
         for n, ms in sorted(migrations.items())
     )
@@ -228,8 +247,10 @@ def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> d
     checks = {}
     for name, path in _sql_files(folder, problems, required=False).items():
         match = CHECK_FILE_NAME.match(name)
+        if KEYS_FILE_NAME.match(name):
+            continue
         if not match:
-            problems.append(PlanError(path, "name does not fit PP_pre.sql or PP_post.sql"))
+            problems.append(PlanError(path, "name does not fit PP_pre.sql, PP_post.sql, PP_keys.sql or keys.sql"))
             continue
         phase = int(match["phase"])
         if phase not in phases:
@@ -244,6 +265,33 @@ def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> d
                 problems.append(problem)
         checks[(phase, match["when"])] = tuple(loaded)
     return checks
+
+
+def _load_key_queries(folder: Path, phases: set[int], problems: list[PlanError]) -> dict:
+    """{None: key queries of every phase, N: key queries of phase N only}."""
+    found: dict[int | None, tuple[KeyQuery, ...]] = {}
+    files = {n: p for n, p in _sql_files(folder, [], required=False).items() if KEYS_FILE_NAME.match(n)}
+    for name, path in files.items():
+        phase = KEYS_FILE_NAME.match(name)["phase"]
+        if phase is not None and int(phase) not in phases:
+            problems.append(PlanError(path, f"key queries for phase {int(phase)}, which has no migrations"))
+            continue
+        script = _load(path, problems)
+        loaded = []
+        for statement in script.statements if script else ():
+            names = KEY_NAME.findall(statement.leading_comments)
+            limit = MAX_SLOWDOWN.search(statement.leading_comments)
+            if not names:
+                problems.append(PlanError(path, "key query has no name: put '-- key: snake_case_name' above it",
+                                          statement.line))
+            elif not _is_read_only_query(statement.node):
+                problems.append(PlanError(path, f"key query '{names[-1]}' must be a query that changes nothing",
+                                          statement.line))
+            else:
+                loaded.append(KeyQuery(names[-1], path, statement.line, statement.text,
+                                       float(limit["percent"]) / 100 if limit else None))
+        found[None if phase is None else int(phase)] = tuple(loaded)
+    return found
 
 
 def _check(statement: Statement, phase: int, when: str, path: Path) -> Check:

@@ -79,6 +79,10 @@ class ConsoleProgress(Progress):
         for r in failed:
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
+    def key_queries_measured(self, phase, when, measurements):
+        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" for name, m in measurements.items())
+        self.console.print(f"  key queries {when} (median ms/buffers): {figures}", highlight=False)
+
     def batch_done(self, migration, batches, rows):
         if self.quiet:
             return

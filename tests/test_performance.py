@@ -1,0 +1,66 @@
+"""The key-query slowdown trigger (exit 6): it fires on a real slowdown and not on a busy machine."""
+
+import multiprocessing
+import time
+
+from click.testing import CliRunner
+
+from toolkit import api
+from toolkit.cli import OK, SLOWDOWN_ROLLED_BACK, cli
+
+PROJECT = {
+    "migrations/0001_items.sql": "CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, payload text);\n"
+                                 "INSERT INTO items SELECT g, 'c' || g, repeat('x', 200) "
+                                 "FROM generate_series(1, 20000) AS g;\n"
+                                 "CREATE INDEX idx_items_code ON items (code);\nANALYZE items;\n",
+    "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+    "validation/keys.sql": "-- key: item_by_code\nSELECT id, payload FROM items WHERE code = 'c12345';\n",
+}
+
+
+def run(db, root, *args):
+    return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)})
+
+
+def test_dropping_the_index_a_key_query_needs_is_rolled_back_with_exit_6(project, db):
+    root = project({**PROJECT, "migrations/0101_drop_idx.sql": "DROP INDEX idx_items_code;\n",
+                    "rollbacks/0101_drop_idx.sql": "CREATE INDEX idx_items_code ON items (code);\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    before = api.fingerprint(db)
+    result = run(db, root, "apply", "--phase", "1")
+    assert result.exit_code == SLOWDOWN_ROLLED_BACK, result.output
+    error = result.stderr.splitlines()[-1]
+    assert "key query item_by_code slower:" in error and "buffers (allowed +20%)" in error
+    assert api.fingerprint(db) == before
+
+
+def _burn(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_an_unrelated_migration_on_a_busy_machine_is_not_rolled_back(project, db):
+    root = project({**PROJECT, "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    hogs = [multiprocessing.Process(target=_burn, args=(20,)) for _ in range(multiprocessing.cpu_count() * 2)]
+    try:
+        for hog in hogs:
+            hog.start()
+        result = run(db, root, "apply", "--phase", "1")
+    finally:
+        for hog in hogs:
+            hog.terminate()
+            hog.join()
+    assert result.exit_code == OK, result.output
+    assert "key queries after (median ms/buffers): item_by_code" in result.stderr
+
+
+def test_a_looser_limit_per_query_is_honoured(project, db):
+    root = project({**PROJECT, "validation/keys.sql": "-- key: item_by_code\n-- max-slowdown: 100000%\n"
+                                                       "SELECT id, payload FROM items WHERE code = 'c12345';\n",
+                    "migrations/0101_drop_idx.sql": "DROP INDEX idx_items_code;\n",
+                    "rollbacks/0101_drop_idx.sql": "CREATE INDEX idx_items_code ON items (code);\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    assert run(db, root, "apply", "--phase", "1").exit_code == OK

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint clean
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test-pg18: $(STAMP)
 # sqlfluff style, lock-safety rules and plan structure on every SQL file.
 lint: $(STAMP)
 	$(BIN)/toolkit lint
+
+# Live-load benchmark: phases 1-7 under client load, toolkit vs naive SQL (bench/live_load.py).
+bench: $(STAMP)
+	$(BIN)/python -m bench.live_load
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench.live_load --smoke
 
 # Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
 verify: $(STAMP)

@@ -210,7 +210,7 @@ def test_insufficient_privilege_on_a_step_is_rolled_back_with_one_line(project, 
         assert "0102_c.sql:1: permission denied" in result.stderr.splitlines()[-1]
         assert api.fingerprint(db) == before
     finally:
-        sql(f'DROP OWNED BY tk_limited')
+        sql('DROP OWNED BY tk_limited')
         sql("DROP ROLE tk_limited")
 
 

@@ -123,3 +123,20 @@ def test_edited_applied_migration_is_refused_before_anything_runs(toolkit, db, p
     assert api.fingerprint(db) == before
     status = toolkit("status", "--json", project=root)
     assert '"checksum": "changed"' in status.stdout
+
+
+def test_a_deadlock_victim_step_is_retried(toolkit, project):
+    # The first attempt is chosen as a deadlock victim; a sequence survives the rollback,
+    # so the second attempt passes, as a real retry after a deadlock would.
+    root = project({**TABLE,
+                    "migrations/0002_attempts.sql": "CREATE SEQUENCE attempts;\n",
+                    "rollbacks/0002_attempts.sql": "DROP SEQUENCE attempts;\n",
+                    "migrations/0101_add_note.sql":
+                        "DO $$ BEGIN IF nextval('attempts') = 1 THEN RAISE EXCEPTION 'deadlock detected' "
+                        "USING ERRCODE = 'deadlock_detected'; END IF; END $$;\n"
+                        "ALTER TABLE items ADD COLUMN note text;\n",
+                    "rollbacks/0101_add_note.sql": "ALTER TABLE items DROP COLUMN note;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == OK, result.output
+    assert "0101_add_note: deadlock detected; retry 1" in result.stderr

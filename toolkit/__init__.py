@@ -1,9 +1,19 @@
-"""toolkit: phased PostgreSQL migrations with validation and automatic rollback."""
+"""toolkit: phased PostgreSQL migrations with validation and automatic rollback.
 
-from .api import Settings, apply, fingerprint, rollback, status, validate
+The commands are plain functions (what the CLI calls):
+
+    from toolkit import Target, Settings, apply, status
+    apply(Target("postgresql://app@db/platform"), phase=1, settings=Settings(project="."))
+"""
+
+from .api import apply, fingerprint, rollback, status, validate, verify
 from .connection import Target
-from .executor import Timeouts
-from .plan import Check, Migration, Phase, Plan, load_plan
+from .executor import Batching, Timeouts
+from .lint import lint
+from .plan import Check, KeyQuery, Migration, Phase, Plan, load_plan
+from .repair import RepairActions, repair
+from .session import Settings
 
-__all__ = ["Settings", "apply", "fingerprint", "rollback", "status", "validate", "Target", "Timeouts",
-           "Check", "Migration", "Phase", "Plan", "load_plan"]
+__all__ = ["apply", "fingerprint", "rollback", "status", "validate", "verify", "lint", "repair", "RepairActions",
+           "Target", "Settings", "Timeouts", "Batching", "Check", "KeyQuery", "Migration", "Phase", "Plan",
+           "load_plan"]

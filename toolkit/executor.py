@@ -32,12 +32,19 @@ from .progress import Progress
 from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement
 
 
+# Waiting for a lock is what hurts a live database: while a DDL statement waits, every
+# query behind it in the lock queue waits too. So the wait is short and retried: the
+# worst case is a phase that gives up and is rolled back, never a stalled application.
+# A deadlock victim's transaction is simply undone, so it is retried the same way.
+RETRYABLE = {pgerrors.LockNotAvailable.sqlstate, pgerrors.DeadlockDetected.sqlstate}
+
+
 @dataclass(frozen=True)
 class Timeouts:
-    lock_timeout: float = 3.0  # seconds a DDL statement may wait for its lock
-    concurrent_lock_timeout: float = 600.0  # ... and a concurrent index build
+    lock_timeout: float = 0.2  # seconds a DDL statement may wait for its lock (others queue behind it)
+    concurrent_lock_timeout: float = 600.0  # ... and a concurrent index build (it waits for old transactions)
     statement_timeout: float = 0.0  # 0 = no limit
-    lock_retries: int = 5
+    lock_retries: int = 10
     first_backoff: float = 0.5  # doubled after every retry, capped at max_backoff
     max_backoff: float = 10.0
 
@@ -158,7 +165,7 @@ class Executor:
             try:
                 return attempt()
             except StepFailed as failure:
-                if failure.sqlstate != pgerrors.LockNotAvailable.sqlstate or number > self.timeouts.lock_retries:
+                if failure.sqlstate not in RETRYABLE or number > self.timeouts.lock_retries:
                     raise
                 self.progress.retrying(label, number, backoff, failure.reason)
                 time.sleep(backoff)

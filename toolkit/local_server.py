@@ -103,7 +103,7 @@ class LocalServer:
         if not self.is_running():
             port = free_port()
             (self.home / "port").write_text(str(port))
-            options = [f"-c listen_addresses=127.0.0.1", f"-c port={port}", "-c unix_socket_directories=''",
+            options = ["-c listen_addresses=127.0.0.1", f"-c port={port}", "-c unix_socket_directories=''",
                        "-c max_connections=200"]
             if not self.durable:  # scratch clusters for tests: speed over crash safety
                 options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]

@@ -1,0 +1,354 @@
+"""Live-load benchmark: apply phases 1-7 while clients keep working, and compare with
+applying the same SQL naively.
+
+1. A local server (or --dsn), phase 0, sample data at scale (default 1M users,
+   ~300k businesses, ~3M health metrics); a copy of that database for the naive run.
+2. Client threads run a fixed-rate mix of signups (which also create the
+   subscription and credits rows once those tables exist, as an application deployed
+   in step would), updates and lookups on users, businesses and health_metrics.
+   Latency is measured from each transaction's *scheduled* start, so a client held
+   up by a lock is charged for all of it (no coordinated omission).
+3. A quiet baseline under load, then phases 1-7 with the toolkit (lock_timeout,
+   retries, CONCURRENTLY, NOT VALID, batches), then the same on the copy with the
+   naive SQL by psql: plain CREATE INDEX, constraints validated at once, one-shot
+   INSERT ... SELECT, no lock_timeout.
+4. Results: JSON, a one-screen table, and a PNG of latency over time with the
+   phase boundaries marked.
+
+    python -m bench.live_load [--smoke] [--users N] [--out bench/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from toolkit import api
+from toolkit.connection import Target
+from toolkit.executor import Batching
+from toolkit.local_server import LocalServer, find_bindir
+from toolkit.plan import load_plan
+from toolkit.progress import Progress
+from toolkit.sample_data import load_sample_data
+
+REPO = Path(__file__).resolve().parent.parent
+MIX = [("signup", 10), ("touch_user", 30), ("add_metric", 20), ("touch_business", 10),
+       ("user_by_email", 15), ("businesses_by_owner", 15)]
+
+
+@dataclass
+class Sample:
+    at: float  # seconds since the run started
+    latency_ms: float
+    ok: bool
+    kind: str
+
+
+@dataclass
+class Run:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+    phases: list[tuple[int, float, float]] = field(default_factory=list)  # phase, start, end (run seconds)
+    migration_start: float = 0.0
+    migration_end: float = 0.0
+    error: str | None = None
+
+
+class Workload:
+    """Fixed-rate clients on their own connections."""
+
+    def __init__(self, target: Target, rate: float, clients: int, run: Run, started: float):
+        self.target, self.rate, self.clients, self.run, self.started = target, rate, clients, run, started
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.ready = {"subscriptions": None, "credits": False}
+        with psycopg.connect(target.dsn, autocommit=True) as conn:
+            self.users = conn.execute("SELECT id, email FROM users TABLESAMPLE SYSTEM (5) LIMIT 20000").fetchall() \
+                or conn.execute("SELECT id, email FROM users LIMIT 20000").fetchall()
+            self.businesses = conn.execute("SELECT id, owner_id FROM businesses LIMIT 20000").fetchall()
+        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
+        self.threads.append(threading.Thread(target=self._watch_schema, daemon=True))
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def stop(self):
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+    def _watch_schema(self):
+        """The application learns about new tables within a second, like a deploy would."""
+        with psycopg.connect(self.target.dsn, autocommit=True) as conn:
+            while not self.stop_event.wait(0.5):
+                try:
+                    plan = conn.execute("SELECT id FROM subscription_plans WHERE name = 'Free'").fetchone() \
+                        if conn.execute("SELECT to_regclass('user_subscriptions')").fetchone()[0] else None
+                    self.ready["subscriptions"] = plan[0] if plan else None
+                    self.ready["credits"] = bool(conn.execute("SELECT to_regclass('credits')").fetchone()[0])
+                except psycopg.Error:
+                    pass
+
+    def _client(self, number: int):
+        rnd = random.Random(number)
+        interval = self.clients / self.rate
+        kinds = [k for k, weight in MIX for _ in range(weight)]
+        conn = None
+        scheduled = time.monotonic() + rnd.random() * interval
+        while not self.stop_event.is_set():
+            time.sleep(max(0.0, scheduled - time.monotonic()))
+            kind = rnd.choice(kinds)
+            ok = True
+            try:
+                if conn is None or conn.broken:
+                    conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client")
+                with conn.transaction():
+                    getattr(self, kind)(conn, rnd)
+            except psycopg.Error:
+                ok = False
+            done = time.monotonic()
+            with self.lock:
+                self.run.samples.append(Sample(round(scheduled - self.started, 4),
+                                               round((done - scheduled) * 1000, 3), ok, kind))
+            scheduled += interval
+        if conn is not None:
+            conn.close()
+
+    def signup(self, conn, rnd):
+        user_id = conn.execute("INSERT INTO users (email, display_name) VALUES (%s, 'Bench User') RETURNING id",
+                               (f"bench-{uuid.uuid4().hex}@example.com",)).fetchone()[0]
+        plan_id = self.ready["subscriptions"]
+        if plan_id:
+            conn.execute("INSERT INTO user_subscriptions (user_id, plan_id, status, source) "
+                         "VALUES (%s, %s, 'active', 'application')", (user_id, plan_id))
+        if self.ready["credits"]:
+            conn.execute("INSERT INTO credits (user_id, monthly_quota, balance, daily_cap) VALUES (%s, 50, 50, 10)",
+                         (user_id,))
+
+    def touch_user(self, conn, rnd):
+        conn.execute("UPDATE users SET last_seen_at = now() WHERE id = %s", (rnd.choice(self.users)[0],))
+
+    def add_metric(self, conn, rnd):
+        conn.execute("INSERT INTO health_metrics (business_id, metric_type, value, health_score) "
+                     "VALUES (%s, 'cash_flow', %s, %s)", (rnd.choice(self.businesses)[0], rnd.random() * 100,
+                                                          rnd.randint(0, 100)))
+
+    def touch_business(self, conn, rnd):
+        conn.execute("UPDATE businesses SET updated_at = now() WHERE id = %s", (rnd.choice(self.businesses)[0],))
+
+    def user_by_email(self, conn, rnd):
+        conn.execute("SELECT id, display_name FROM users WHERE email = %s", (rnd.choice(self.users)[1],)).fetchall()
+
+    def businesses_by_owner(self, conn, rnd):
+        conn.execute("SELECT id, name FROM businesses WHERE owner_id = %s", (rnd.choice(self.businesses)[1],)).fetchall()
+
+
+class PhaseClock(Progress):
+    def __init__(self, run: Run, started: float):
+        self.run, self.started, self.current = run, started, None
+
+    def phase_started(self, phase, pending):
+        now = time.monotonic() - self.started
+        self.close(now)
+        self.current = (phase.number, now)
+        print(f"  {self.run.name}: phase {phase.number} ({len(pending)} migrations)", flush=True)
+
+    def close(self, now):
+        if self.current:
+            self.run.phases.append((self.current[0], round(self.current[1], 2), round(now, 2)))
+            self.current = None
+
+
+def apply_with_toolkit(target: Target, run: Run, started: float) -> None:
+    clock = PhaseClock(run, started)
+    settings = api.Settings(project=REPO, batching=Batching(size=5000, pause=0.02))
+    api.apply(target, settings=settings, progress=clock)
+    clock.close(time.monotonic() - started)
+
+
+def naive_sql(migration) -> str:
+    """The same change the way the seeds write it: no CONCURRENTLY, constraints validated
+    at once, data in one statement, no lock_timeout."""
+    text = migration.apply_script.text
+    if "VALIDATE CONSTRAINT" in text and "ADD CONSTRAINT" not in text:
+        return ""  # the naive ADD CONSTRAINT already validated
+    text = re.sub(r"CONCURRENTLY IF NOT EXISTS\s+", "", text)
+    text = text.replace(" NOT VALID", "")
+    if "toolkit.batch_size" in text:
+        text = "SET toolkit.batch_size = 2147483647;\n" + text  # one-shot INSERT ... SELECT
+    return text
+
+
+def apply_naively(target: Target, run: Run, started: float, bindir: Path) -> None:
+    params = target.params
+    env = {**os.environ, "PGPASSWORD": params.get("password", ""), "PGHOST": params["host"],
+           "PGPORT": str(params["port"]), "PGUSER": params["user"], "PGDATABASE": params["dbname"]}
+    for phase in load_plan(REPO).phases[1:]:
+        begin = time.monotonic() - started
+        print(f"  naive: phase {phase.number}", flush=True)
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+            script.write("\n".join(naive_sql(m) for m in phase.migrations))
+        result = subprocess.run([str(bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", script.name],
+                                env=env, capture_output=True, text=True)
+        os.unlink(script.name)
+        run.phases.append((phase.number, round(begin, 2), round(time.monotonic() - started, 2)))
+        if result.returncode != 0:
+            run.error = f"phase {phase.number}: {result.stderr.strip()[:300]}"
+            return
+
+
+def measure(run: Run, target: Target, baseline_s: float, settle_s: float, rate: float, clients: int, apply) -> None:
+    started = time.monotonic()
+    workload = Workload(target, rate, clients, run, started)
+    workload.start()
+    time.sleep(baseline_s)
+    run.migration_start = round(time.monotonic() - started, 2)
+    try:
+        apply(target, run, started)
+    except Exception as exc:  # the benchmark reports a failed apply instead of dying
+        run.error = f"{type(exc).__name__}: {exc}"
+    run.migration_end = round(time.monotonic() - started, 2)
+    time.sleep(settle_s)
+    workload.stop()
+
+
+def summarize(run: Run) -> dict:
+    def stats(samples):
+        latencies = sorted(s.latency_ms for s in samples)
+        if not latencies:
+            return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+        return {"count": len(latencies), "p50_ms": round(statistics.median(latencies), 2),
+                "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+                "max_ms": round(latencies[-1], 2)}
+
+    baseline = [s for s in run.samples if s.at < run.migration_start]
+    during = [s for s in run.samples if run.migration_start <= s.at <= run.migration_end]
+    summary = {
+        "baseline": stats(baseline),
+        "during_migration": stats(during),
+        "longest_wait_ms": max((s.latency_ms for s in during), default=None),
+        "failed_transactions": sum(not s.ok for s in during),
+        "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
+        "migration_seconds": round(run.migration_end - run.migration_start, 2),
+        "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
+        "error": run.error,
+    }
+    base_p99 = summary["baseline"]["p99_ms"]
+    summary["max_within_2x_baseline_p99"] = bool(base_p99 and summary["during_migration"]["max_ms"] is not None
+                                                 and summary["during_migration"]["max_ms"] <= 2 * base_p99)
+    return summary
+
+
+def plot(runs: list[Run], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(runs), 1, figsize=(11, 3.6 * len(runs)), sharey=True)
+    for axis, run in zip(axes, runs):
+        ok = [s for s in run.samples if s.ok]
+        failed = [s for s in run.samples if not s.ok]
+        axis.scatter([s.at for s in ok], [s.latency_ms for s in ok], s=3, alpha=0.5, label="transaction")
+        axis.scatter([s.at for s in failed], [max(s.latency_ms, 0.1) for s in failed], s=18, c="red", marker="x",
+                     label="failed")
+        for phase, start, _ in run.phases:
+            axis.axvline(start, color="grey", linewidth=0.6)
+            axis.text(start, 1.02, str(phase), transform=axis.get_xaxis_transform(), fontsize=8, ha="center")
+        axis.axvline(run.migration_end, color="black", linewidth=0.8)
+        axis.set_yscale("log")
+        axis.set_ylabel("client latency (ms)")
+        axis.set_title(f"{run.name}: phases 1-7 under load (numbers mark phase starts)", fontsize=10)
+        axis.legend(loc="upper right", fontsize=8)
+    axes[-1].set_xlabel("seconds since the load started")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def table(report: dict) -> str:
+    rows = [f"{'':10} {'base p50':>9} {'base p99':>9} {'base max':>9} {'mig p50':>8} {'mig p99':>8} "
+            f"{'mig max':>9} {'failed':>7} {'migration':>10}"]
+    for name, r in report["runs"].items():
+        b, d = r["baseline"], r["during_migration"]
+        rows.append(f"{name:10} {b['p50_ms']:>9} {b['p99_ms']:>9} {b['max_ms']:>9} {d['p50_ms']:>8} {d['p99_ms']:>8} "
+                    f"{d['max_ms']:>9} {r['failed_transactions']:>7} {r['migration_seconds']:>9}s")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="small and quick (under 2 minutes)")
+    parser.add_argument("--users", type=int)
+    parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
+    parser.add_argument("--rate", type=float, default=100.0, help="client transactions per second, all clients")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    args = parser.parse_args(argv)
+    users = args.users or (20_000 if args.smoke else 1_000_000)
+    baseline = args.baseline if args.baseline is not None else (5.0 if args.smoke else 30.0)
+
+    home = None
+    if args.dsn:
+        server, bindir = Target(args.dsn), find_bindir()
+    else:
+        home = Path(tempfile.mkdtemp(prefix="toolkit-bench-"))
+        local = LocalServer(home, bindir=find_bindir()).start()
+        server, bindir = local.target(), local.bindir
+    names = {"toolkit": f"bench_toolkit_{uuid.uuid4().hex[:6]}", "naive": f"bench_naive_{uuid.uuid4().hex[:6]}"}
+    try:
+        with server.connect() as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+            conn.execute(f'CREATE DATABASE "{names["toolkit"]}"')
+        toolkit_db = server.with_database(names["toolkit"])
+        print(f"seeding {users} users ...", flush=True)
+        api.apply(toolkit_db, 0, settings=api.Settings(project=REPO))
+        seeded = load_sample_data(toolkit_db, users=users)
+        with server.connect() as conn:
+            conn.execute(f'CREATE DATABASE "{names["naive"]}" TEMPLATE "{names["toolkit"]}"')
+        runs = [Run("toolkit"), Run("naive")]
+        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, apply_with_toolkit)
+        measure(runs[1], server.with_database(names["naive"]), baseline, 2.0, args.rate, args.clients,
+                lambda t, r, s: apply_naively(t, r, s, bindir))
+        report = {
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                        "postgresql": version},
+            "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
+                      "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline},
+            "runs": {run.name: summarize(run) for run in runs},
+        }
+        args.out.mkdir(parents=True, exist_ok=True)
+        stem = "smoke" if args.smoke else "latest"
+        (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        plot(runs, args.out / f"{stem}.png")
+        print(table(report))
+        print(f"results: {args.out / stem}.json, {args.out / stem}.png")
+        return report
+    finally:
+        with server.connect() as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if home:
+            local.stop()
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The live-load benchmark's smoke run produces its report with every field."""
+
+import json
+
+from bench import live_load
+
+
+def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
+    live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--dsn", server.dsn,
+                    "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "smoke.json").read_text())
+    assert set(report) == {"machine", "scale", "runs"}
+    assert set(report["runs"]) == {"toolkit", "naive"}
+    for run in report["runs"].values():
+        assert run["error"] is None
+        for period in ("baseline", "during_migration"):
+            assert set(run[period]) == {"count", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
+        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "migration_seconds", "phases",
+                "max_within_2x_baseline_p99"} <= set(run)
+        assert [p["phase"] for p in run["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+    assert (tmp_path / "smoke.png").stat().st_size > 10_000

@@ -1,0 +1,85 @@
+"""What the commands return: plain data, JSON-ready (the CLI renders it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .checks import CheckResult
+
+
+@dataclass
+class StepResult:
+    migration: str
+    action: str
+    duration_ms: int
+
+
+@dataclass
+class PhaseResult:
+    phase: int
+    action: str
+    steps: list[StepResult] = field(default_factory=list)
+    pre_checks: list[CheckResult] = field(default_factory=list)
+    post_checks: list[CheckResult] = field(default_factory=list)
+    key_queries: dict = field(default_factory=dict)  # {"before": {...}, "after": {...}} Measurements
+
+
+@dataclass
+class PlannedStatement:
+    line: int
+    mode: str  # "transaction" or "autocommit"
+    text: str
+
+
+@dataclass
+class PlannedStep:
+    migration: str
+    action: str
+    path: str
+    statements: list[PlannedStatement]
+
+
+@dataclass
+class PlannedPhase:
+    phase: int
+    pre_checks: list[str]
+    steps: list[PlannedStep]
+    post_checks: list[str]
+
+
+@dataclass
+class MigrationStatus:
+    migration: str
+    phase: int
+    state: str  # applied, pending, failed, interrupted, rollback_interrupted, missing_file
+    applied_at: str | None = None
+    duration_ms: int | None = None
+    checksum: str | None = None  # ok, changed; None when not applied
+
+
+@dataclass
+class PhaseStatus:
+    phase: int
+    state: str  # applied, pending, partial
+    migrations: list[MigrationStatus]
+
+
+@dataclass
+class Status:
+    database: str
+    phases: list[PhaseStatus]
+    unknown: list[MigrationStatus]  # applied, but no longer on disk
+
+
+@dataclass
+class Verification:
+    database: str
+    empty: str  # fingerprint digests
+    applied: str
+    rolled_back: str
+    reapplied: str | None  # None when the rollback already failed to restore the empty schema
+    differences: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences

@@ -1,0 +1,163 @@
+"""Running phases on one locked connection: the apply pipeline and the rollbacks.
+
+`Session.apply_phase` is the pipeline: pre-checks, key-query baseline, migrations,
+post-checks, key-query comparison; any failure after the first migration rolls
+back what this run applied, newest first, and proves the schema is as before.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import CheckResult, run_checks
+from .connection import Target
+from .errors import HumanNeeded, PreCheckFailed, RollbackCause, RolledBack, StepFailed
+from .executor import Batching, Executor, Timeouts
+from .fingerprint import Fingerprint, take_fingerprint
+from .history import History
+from .performance import measure, slowdowns
+from .plan import Migration, Phase
+from .progress import Progress
+from .results import PhaseResult, StepResult
+from .runlock import runner_lock
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: Path = Path(".")
+    lock_wait: float = 30.0  # seconds a second runner waits for the first
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    batching: Batching = field(default_factory=Batching)
+    max_slowdown: float = 0.20  # 004: roll back when a key query gets >20% slower
+    key_query_runs: int = 5  # EXPLAIN ANALYZE runs per key query; the median counts
+
+
+class Session:
+    """A connection that holds the runner lock, with its history and executor."""
+
+    def __init__(self, conn, progress: Progress, settings: Settings):
+        self.conn = conn
+        self.progress = progress
+        self.settings = settings
+        self.history = History(conn)
+        self.executor = Executor(conn, self.history, settings.timeouts, progress, settings.batching)
+
+    def apply_phase(self, phase: Phase) -> PhaseResult:
+        """Pre-checks, key-query baseline, migrations, post-checks, key-query comparison.
+        Any failure after the first migration rolls back what this run applied."""
+        pending = [m for m in phase.migrations if m.name not in self.history.applied()]
+        result = PhaseResult(phase.number, "apply")
+        self.progress.phase_started(phase, pending)
+        self._pre_validate(phase, resuming=len(pending) < len(phase.migrations), result=result)
+        speed_before = self._measure_key_queries(phase, "before")
+        before = take_fingerprint(self.conn)
+        ran = self._run_migrations(phase, pending, before, result)
+        self._post_validate(phase, ran, before, result)
+        self._compare_key_queries(phase, speed_before, ran, before, result)
+        return result
+
+    def _pre_validate(self, phase: Phase, resuming: bool, result: PhaseResult) -> None:
+        if resuming:
+            # After a crash or a data-level rollback the state the pre-checks describe is
+            # gone by design; the post-checks still decide.
+            self.progress.note(f"phase {phase.number} is partly applied: resuming; pre-checks skipped")
+            return
+        result.pre_checks = self._checks(phase, "pre", phase.pre_checks)
+        failed = [r for r in result.pre_checks if not r.passed]
+        if failed:
+            raise PreCheckFailed(phase.number, failed)
+
+    def _run_migrations(self, phase: Phase, pending, before: Fingerprint, result: PhaseResult) -> list[Migration]:
+        ran: list[Migration] = []
+        for migration in pending:
+            ran.append(migration)
+            try:
+                result.steps.append(StepResult(migration.name, "apply", self.executor.apply(migration)))
+            except StepFailed as failure:
+                if migration.apply_script.transactional:
+                    ran.pop()  # its transaction already undid it
+                self._undo(phase, ran, before, RollbackCause("step", f"{migration.name} failed: {failure}"), result)
+        return ran
+
+    def _post_validate(self, phase: Phase, ran, before: Fingerprint, result: PhaseResult) -> None:
+        result.post_checks = self._checks(phase, "post", phase.post_checks)
+        failed = [r for r in result.post_checks if not r.passed]
+        if failed:
+            message = "post-validation failed: " + "; ".join(r.describe() for r in failed)
+            self._undo(phase, ran, before, RollbackCause("check", message, failed), result)
+
+    def _measure_key_queries(self, phase: Phase, when: str) -> dict:
+        if not phase.key_queries:
+            return {}
+        measured = measure(self.conn, phase.key_queries, self.settings.key_query_runs)
+        self.progress.key_queries_measured(phase, when, measured)
+        return measured
+
+    def _compare_key_queries(self, phase: Phase, speed_before: dict, ran, before: Fingerprint, result) -> None:
+        if not speed_before:
+            return
+        result.key_queries = {"before": speed_before, "after": self._measure_key_queries(phase, "after")}
+        slower = slowdowns(speed_before, result.key_queries["after"], phase.key_queries, self.settings.max_slowdown)
+        if slower:
+            message = "; ".join(s.describe() for s in slower)
+            self._undo(phase, ran, before, RollbackCause("slowdown", message, slower), result)
+
+    def roll_back_phase(self, phase: Phase, only: tuple[Migration, ...] | None = None) -> PhaseResult:
+        applied = self.history.applied()
+        chosen = [m for m in phase.migrations if m.name in applied and (only is None or m in only)]
+        result = PhaseResult(phase.number, "rollback")
+        self.progress.phase_started(phase, chosen)
+        for migration in reversed(chosen):
+            if migration.name in applied:
+                result.steps.append(StepResult(migration.name, "rollback", self._roll_back(phase, migration, result)))
+        return result
+
+    def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
+        """Roll back what this run applied, newest first, then prove the schema is as before."""
+        self.progress.note(f"phase {phase.number}: {cause.message}; rolling back {len(ran)} migration(s)")
+        for migration in reversed(ran):
+            self._roll_back(phase, migration, result, cause)
+        after = take_fingerprint(self.conn)
+        if after != before:
+            raise HumanNeeded(
+                f"phase {phase.number} was rolled back after: {cause.message}; "
+                "but the schema differs from before the phase",
+                differences=before.differences(after),
+                result=result,
+            )
+        raise RolledBack(phase.number, cause, result)
+
+    def _roll_back(self, phase: Phase, migration: Migration, result, cause: RollbackCause | None = None) -> int:
+        try:
+            return self.executor.roll_back(migration)
+        except StepFailed as failure:
+            still = sorted(m for m in self.history.applied() if any(m == x.name for x in phase.migrations))
+            after = f" (rolling back after: {cause.message})" if cause else ""
+            raise HumanNeeded(
+                f"rollback of {migration.name} failed: {failure}{after}; "
+                f"phase {phase.number} now has applied: {', '.join(still) or 'nothing'}",
+                result=result,
+            ) from failure
+
+    def _checks(self, phase: Phase, when: str, checks) -> list[CheckResult]:
+        results = run_checks(self.conn, checks, self.history)
+        self.progress.checks_finished(phase, when, results)
+        return results
+
+
+@contextmanager
+def locked_session(target: Target, settings: Settings, progress: Progress, purpose: str):
+    conn = target.connect(f"toolkit {purpose}")
+    try:
+        # If this process dies, the server notices within a second, even mid-statement,
+        # ends the backend and so frees the runner lock (PostgreSQL 14+).
+        if conn.info.server_version >= 140000:
+            conn.execute("SET client_connection_check_interval = '1s'")
+        with runner_lock(conn, settings.lock_wait):
+            session = Session(conn, progress, settings)
+            session.history.install()
+            yield session
+    finally:
+        conn.close()

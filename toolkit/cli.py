@@ -54,17 +54,21 @@ def _handles_errors(command):
             return command(*args, **kwargs)
         except ToolkitError as error:
             _fail(ctx, error, str(error), exit_code(error))
-        except psycopg.OperationalError as error:
-            # The connection broke mid-run (server gone, backend terminated).
-            reason = " ".join(str(error).split())
-            _fail(ctx, error, f"lost the database connection: {redact(reason)}", CANNOT_CONNECT)
         except psycopg.Error as error:
+            reason = error.diag.message_primary or " ".join(str(error).split())
+            if _connection_gone(error):
+                _fail(ctx, error, f"lost the database connection: {redact(reason)}", CANNOT_CONNECT)
             # Not a migration step (those are StepFailed): the toolkit's own bookkeeping failed.
-            reason = error.diag.message_primary or str(error).strip()
-            _fail(ctx, error, f"database error outside any migration step: {reason}; check toolkit status",
+            _fail(ctx, error, f"database error outside any migration step: {redact(reason)}; check toolkit status",
                   HUMAN_NEEDED)
 
     return wrapper
+
+
+def _connection_gone(error: psycopg.Error) -> bool:
+    """No SQLSTATE (the socket died), class 08 (connection exception) or 57P (shutdown, terminated)."""
+    state = error.sqlstate or ""
+    return not state or state.startswith(("08", "57P"))
 
 
 def _fail(ctx, error, message, code):

@@ -154,10 +154,14 @@ class Executor:
 
     def _analyze(self, statement: Statement) -> None:
         """Fresh statistics for the table a batched step changed, so the planner (and the
-        key-query check after the phase) does not judge a million new rows by old numbers."""
+        key-query check after the phase) does not judge a million new rows by old numbers.
+        Best effort: if autovacuum holds the table, it is refreshing them already."""
         relation = statement.node.relation
         name = sql.Identifier(*(p for p in (relation.schemaname, relation.relname) if p))
-        self.conn.execute(sql.SQL("ANALYZE {}").format(name))
+        try:
+            self.conn.execute(sql.SQL("ANALYZE {}").format(name))
+        except psycopg.errors.LockNotAvailable:
+            self.progress.note(f"ANALYZE {relation.relname} skipped: autovacuum is working on it")
 
     def _with_lock_retries(self, label: str, attempt: Callable):
         backoff = self.timeouts.first_backoff

@@ -50,20 +50,11 @@ class PreCheckFailed(ToolkitError):
         super().__init__(f"phase {phase}: pre-validation failed ({names}); nothing was changed")
 
 
-class ChecksFailed(ToolkitError):
-    """`toolkit validate` found failing checks (nothing is changed by validate)."""
-
-    def __init__(self, failures: list):
-        self.failures = failures
-        names = ", ".join(f.check.name for f in failures)
-        super().__init__(f"{len(failures)} check(s) failed: {names}")
-
-
 @dataclass
 class RollbackCause:
     """Why a phase was rolled back automatically."""
 
-    kind: str  # "step" or "check"
+    kind: str  # "step", "check" or "slowdown"
     message: str
     failures: list = field(default_factory=list)
 

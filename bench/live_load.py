@@ -72,8 +72,9 @@ class Run:
 class Workload:
     """Fixed-rate clients on their own connections."""
 
-    def __init__(self, target: Target, rate: float, clients: int, run: Run, started: float):
+    def __init__(self, target: Target, rate: float, clients: int, run: Run, started: float, timeout_ms: int):
         self.target, self.rate, self.clients, self.run, self.started = target, rate, clients, run, started
+        self.timeout_ms = timeout_ms
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.ready = {"subscriptions": None, "credits": False}
@@ -117,7 +118,9 @@ class Workload:
             ok = True
             try:
                 if conn is None or conn.broken:
-                    conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client")
+                    # Like an application: a request gives up after its timeout (lock waits included).
+                    conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client",
+                                           options=f"-c statement_timeout={self.timeout_ms}")
                 with conn.transaction():
                     getattr(self, kind)(conn, rnd)
             except psycopg.Error:
@@ -177,7 +180,7 @@ class PhaseClock(Progress):
 
 def apply_with_toolkit(target: Target, run: Run, started: float) -> None:
     clock = PhaseClock(run, started)
-    settings = api.Settings(project=REPO, batching=Batching(size=5000, pause=0.02))
+    settings = api.Settings(project=REPO, batching=Batching(size=2000, pause=0.05))
     api.apply(target, settings=settings, progress=clock)
     clock.close(time.monotonic() - started)
 
@@ -213,9 +216,10 @@ def apply_naively(target: Target, run: Run, started: float, bindir: Path) -> Non
             return
 
 
-def measure(run: Run, target: Target, baseline_s: float, settle_s: float, rate: float, clients: int, apply) -> None:
+def measure(run: Run, target: Target, baseline_s: float, settle_s: float, rate: float, clients: int,
+            timeout_ms: int, apply) -> None:
     started = time.monotonic()
-    workload = Workload(target, rate, clients, run, started)
+    workload = Workload(target, rate, clients, run, started, timeout_ms)
     workload.start()
     time.sleep(baseline_s)
     run.migration_start = round(time.monotonic() - started, 2)
@@ -299,6 +303,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
     parser.add_argument("--rate", type=float, default=100.0, help="client transactions per second, all clients")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--client-timeout", type=int, default=1000,
+                        help="ms: each client's statement_timeout, as an application would set")
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
@@ -324,14 +330,16 @@ def main(argv=None) -> dict:
         with server.connect() as conn:
             conn.execute(f'CREATE DATABASE "{names["naive"]}" TEMPLATE "{names["toolkit"]}"')
         runs = [Run("toolkit"), Run("naive")]
-        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, apply_with_toolkit)
+        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, args.client_timeout, apply_with_toolkit)
         measure(runs[1], server.with_database(names["naive"]), baseline, 2.0, args.rate, args.clients,
-                lambda t, r, s: apply_naively(t, r, s, bindir))
+                args.client_timeout, lambda t, r, s: apply_naively(t, r, s, bindir))
         report = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "postgresql": version},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
-                      "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline},
+                      "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
+                      "client_statement_timeout_ms": args.client_timeout,
+                      "toolkit_batches": "2000 rows, 0.05 s pause"},
             "runs": {run.name: summarize(run) for run in runs},
         }
         args.out.mkdir(parents=True, exist_ok=True)

@@ -77,13 +77,11 @@ class Workload:
         self.timeout_ms = timeout_ms
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.ready = {"subscriptions": None, "credits": False}
         with psycopg.connect(target.dsn, autocommit=True) as conn:
             self.users = conn.execute("SELECT id, email FROM users TABLESAMPLE SYSTEM (5) LIMIT 20000").fetchall() \
                 or conn.execute("SELECT id, email FROM users LIMIT 20000").fetchall()
             self.businesses = conn.execute("SELECT id, owner_id FROM businesses LIMIT 20000").fetchall()
         self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
-        self.threads.append(threading.Thread(target=self._watch_schema, daemon=True))
 
     def start(self):
         for t in self.threads:
@@ -93,18 +91,6 @@ class Workload:
         self.stop_event.set()
         for t in self.threads:
             t.join(timeout=30)
-
-    def _watch_schema(self):
-        """The application learns about new tables within a second, like a deploy would."""
-        with psycopg.connect(self.target.dsn, autocommit=True) as conn:
-            while not self.stop_event.wait(0.5):
-                try:
-                    plan = conn.execute("SELECT id FROM subscription_plans WHERE name = 'Free'").fetchone() \
-                        if conn.execute("SELECT to_regclass('user_subscriptions')").fetchone()[0] else None
-                    self.ready["subscriptions"] = plan[0] if plan else None
-                    self.ready["credits"] = bool(conn.execute("SELECT to_regclass('credits')").fetchone()[0])
-                except psycopg.Error:
-                    pass
 
     def _client(self, number: int):
         rnd = random.Random(number)
@@ -134,13 +120,17 @@ class Workload:
             conn.close()
 
     def signup(self, conn, rnd):
+        # The application writes what the schema has, checked in the same transaction,
+        # as an application deployed in step with the phases would.
+        subscriptions, credits = conn.execute(
+            "SELECT to_regclass('user_subscriptions') IS NOT NULL, to_regclass('credits') IS NOT NULL").fetchone()
         user_id = conn.execute("INSERT INTO users (email, display_name) VALUES (%s, 'Bench User') RETURNING id",
                                (f"bench-{uuid.uuid4().hex}@example.com",)).fetchone()[0]
-        plan_id = self.ready["subscriptions"]
-        if plan_id:
+        if subscriptions:
             conn.execute("INSERT INTO user_subscriptions (user_id, plan_id, status, source) "
-                         "VALUES (%s, %s, 'active', 'application')", (user_id, plan_id))
-        if self.ready["credits"]:
+                         "SELECT %s, id, 'active', 'application' FROM subscription_plans WHERE name = 'Free'",
+                         (user_id,))
+        if credits:
             conn.execute("INSERT INTO credits (user_id, monthly_quota, balance, daily_cap) VALUES (%s, 50, 50, 10)",
                          (user_id,))
 

@@ -76,6 +76,24 @@ def db(server):
 
 
 @pytest.fixture
+def clone_of(server):
+    """clone_of("dbname") -> a Target for a new database copied from that one, dropped after the test."""
+    made = []
+
+    def clone(template: str):
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with server.connect() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        made.append(name)
+        return server.with_database(name)
+
+    yield clone
+    with server.connect() as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def sql(db):
     """Run SQL on the scratch database, outside the toolkit: sql("select 1") -> rows."""
     conn = psycopg.connect(db.dsn, autocommit=True)

@@ -11,11 +11,15 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
     report = json.loads((tmp_path / "smoke.json").read_text())
     assert set(report) == {"machine", "scale", "runs"}
     assert set(report["runs"]) == {"toolkit", "naive"}
-    for run in report["runs"].values():
-        assert run["error"] is None
+    for name, run in report["runs"].items():
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "migration_seconds", "phases",
-                "max_within_2x_baseline_p99"} <= set(run)
-        assert [p["phase"] for p in run["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+                "max_within_2x_baseline_p99", "error"} <= set(run)
+    # The toolkit must get through; naive SQL may legitimately fail part way (e.g. a deadlock with a
+    # client, which it has no retry for), and then says so in its error.
+    assert report["runs"]["toolkit"]["error"] is None
+    assert [p["phase"] for p in report["runs"]["toolkit"]["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+    naive = report["runs"]["naive"]
+    assert naive["error"] is None or naive["error"].startswith("phase ")
     assert (tmp_path / "smoke.png").stat().st_size > 10_000

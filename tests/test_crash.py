@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -72,23 +71,6 @@ def runner(target, root, *args, **env):
 
 
 @pytest.fixture
-def copies(server):
-    made = []
-
-    def copy(template: str):
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        made.append(name)
-        return server.with_database(name)
-
-    yield copy
-    with server.connect() as conn:
-        for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
 def root(project):
     return project(PROJECT)
 
@@ -114,12 +96,12 @@ def assert_status_tells_the_truth(target, root):
             assert m.state == "interrupted", f"{m.migration} half done but shown as {m.state}"
 
 
-def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(copies, template, root):
-    reference = copies(template)
+def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_of, template, root):
+    reference = clone_of(template)
     assert cli_run(reference, root, "apply", "--phase", "1", "--batch-size", "10").exit_code == OK
     expected = api.fingerprint(reference)
     for boundary in range(1, 200):
-        target = copies(template)
+        target = clone_of(template)
         killed = runner(target, root, "apply", "--phase", "1", "--batch-size", "10",
                         TOOLKIT_DEBUG_KILL_AT=str(boundary))
         killed.communicate(timeout=60)
@@ -136,13 +118,13 @@ def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(copies
     assert boundary > 10, "the harness should have killed the run many times"
 
 
-def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_phase(copies, template, root):
-    before = api.fingerprint(copies(template))
-    applied = copies(template)
+def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_phase(clone_of, template, root):
+    before = api.fingerprint(clone_of(template))
+    applied = clone_of(template)
     assert cli_run(applied, root, "apply", "--phase", "1", "--batch-size", "10").exit_code == OK
     applied_name = applied.params["dbname"]
     for boundary in range(1, 200):
-        target = copies(applied_name)
+        target = clone_of(applied_name)
         killed = runner(target, root, "rollback", "--phase", "1", "--batch-size", "10",
                         TOOLKIT_DEBUG_KILL_AT=str(boundary))
         killed.communicate(timeout=60)

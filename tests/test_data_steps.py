@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
@@ -26,14 +25,9 @@ def phase_1_with_users(toolkit, db):
 
 
 @pytest.fixture
-def twin(server, db, phase_1_with_users):
+def twin(db, phase_1_with_users, clone_of):
     """A copy of the scratch database as it is now, to compare two runs."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{db.params["dbname"]}"')
-    yield server.with_database(name)
-    with server.connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return clone_of(db.params["dbname"])
 
 
 def rows(target, query):

@@ -50,21 +50,9 @@ def templates(server):
 
 
 @pytest.fixture
-def database_before(server, templates):
+def database_before(templates, clone_of):
     """database_before(n, sample) -> a scratch Target with every phase before n applied."""
-    made = []
-
-    def make(n: int, sample: bool = False) -> Target:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{templates(n, sample)}"')
-        made.append(name)
-        return server.with_database(name)
-
-    yield make
-    with server.connect() as conn:
-        for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return lambda n, sample=False: clone_of(templates(n, sample))
 
 
 def run(target, *args, project=REPO):

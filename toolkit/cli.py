@@ -16,6 +16,7 @@ from .connection import Target, redact
 from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
                      ToolkitError)
 from .executor import Batching, Timeouts
+from .importers import import_users_csv
 from .lint import SUPPORTED_MAJORS, lint
 from .local_server import LocalServer, find_bindir
 from .repair import RepairActions, repair as run_repair
@@ -238,6 +239,26 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
     _show(result, as_json, report.print_repair)
     if result.problems and not actions:
         sys.exit(FINDINGS)
+
+
+@cli.group("import")
+def import_group():
+    """Backfill files into the database (formats in the README)."""
+
+
+@import_group.command("users-csv")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where rejected rows go (default PATH.rejects.csv).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@_handles_errors
+def import_users(path, dsn, rejects, dry_run, as_json):
+    """Seed 001's users.csv into users and auth_accounts: merged by provider identity, then email."""
+    summary = import_users_csv(Target.from_option(dsn), path, rejects_path=rejects, dry_run=dry_run,
+                               progress=report.ConsoleProgress(err))
+    _show(summary, as_json, report.print_import)
 
 
 @cli.command("lint")

@@ -180,3 +180,13 @@ def print_repair(console: Console, result) -> None:
         console.print(f"[red]{problem.kind}[/] {problem.subject}: {problem.detail}", highlight=False)
         for way in problem.ways_out:
             console.print(f"    {way}", markup=False)
+
+
+def print_import(console: Console, summary) -> None:
+    verb = "would be" if summary.dry_run else "were"
+    console.print(f"{summary.read} rows read: {summary.inserted} users inserted, {summary.merged} merged into "
+                  f"existing users, {summary.skipped} skipped (already there or duplicates), {summary.rejected} "
+                  f"rejected; {summary.identities_added} sign-in identities added ({verb} changed"
+                  f"{', nothing was written' if summary.dry_run else ''}) in {summary.seconds:g}s", markup=False)
+    if summary.rejects_file:
+        console.print(f"rejected rows, with line numbers and reasons: {summary.rejects_file}", markup=False)

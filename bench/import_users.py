@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import shutil
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from toolkit import api
-from toolkit.connection import Target
 from toolkit.importers import USERS_CSV_COLUMNS, import_users_csv
-from toolkit.local_server import LocalServer, find_bindir
+
+from .server import bench_server
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,33 +38,23 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
-    home = Path(tempfile.mkdtemp(prefix="toolkit-bench-import-"))
-    home.chmod(0o711)  # the server may run as another user and must reach home/pg
-    local = None
-    if args.dsn:
-        server = Target(args.dsn)
-    else:
-        local = LocalServer(home / "pg", bindir=find_bindir()).start()
-        server = local.target()
-    name = f"bench_import_{uuid.uuid4().hex[:6]}"
-    try:
-        path = home / "users.csv"
+    with bench_server(args.dsn) as (server, _), tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "users.csv"
         started = time.monotonic()
         write_csv(path, args.rows)
         print(f"wrote {args.rows} rows in {time.monotonic() - started:.1f}s ({path.stat().st_size >> 20} MiB)")
+        name = f"bench_import_{uuid.uuid4().hex[:6]}"
         with server.connect() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        target = server.with_database(name)
-        api.apply(target, 0, settings=api.Settings(project=REPO))
-        summary = import_users_csv(target, path)
-        print(f"imported: {summary}")
-        print(f"{args.rows / summary.seconds:,.0f} rows/s")
-    finally:
-        with server.connect() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if local:
-            local.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        try:
+            target = server.with_database(name)
+            api.apply(target, 0, settings=api.Settings(project=REPO))
+            summary = import_users_csv(target, path)
+            print(f"imported: {summary}")
+            print(f"{args.rows / summary.seconds:,.0f} rows/s")
+        finally:
+            with server.connect() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -41,10 +40,11 @@ import psycopg
 from toolkit import api
 from toolkit.connection import Target
 from toolkit.executor import Batching
-from toolkit.local_server import LocalServer, find_bindir
 from toolkit.plan import load_plan
 from toolkit.progress import Progress
 from toolkit.sample_data import load_sample_data
+
+from .server import bench_server
 
 REPO = Path(__file__).resolve().parent.parent
 MIX = [("signup", 10), ("touch_user", 30), ("add_metric", 20), ("touch_business", 10),
@@ -301,13 +301,11 @@ def main(argv=None) -> dict:
     users = args.users or (20_000 if args.smoke else 1_000_000)
     baseline = args.baseline if args.baseline is not None else (5.0 if args.smoke else 30.0)
 
-    home = None
-    if args.dsn:
-        server, bindir = Target(args.dsn), find_bindir()
-    else:
-        home = Path(tempfile.mkdtemp(prefix="toolkit-bench-"))
-        local = LocalServer(home, bindir=find_bindir()).start()
-        server, bindir = local.target(), local.bindir
+    with bench_server(args.dsn) as (server, bindir):
+        return run_benchmark(server, bindir, args, users, baseline)
+
+
+def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: float) -> dict:
     names = {"toolkit": f"bench_toolkit_{uuid.uuid4().hex[:6]}", "naive": f"bench_naive_{uuid.uuid4().hex[:6]}"}
     try:
         with server.connect() as conn:
@@ -343,9 +341,6 @@ def main(argv=None) -> dict:
         with server.connect() as conn:
             for name in names.values():
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if home:
-            local.stop()
-            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import pytest
 
 from toolkit import api, load_plan
 from toolkit.cli import CHECK_ROLLED_BACK, OK
-from toolkit.connection import Target
 from toolkit.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent

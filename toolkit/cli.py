@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 import psycopg
-from psycopg import sql as psql
 from rich.console import Console
 
 from . import api, report
@@ -198,11 +197,8 @@ def fingerprint(dsn, as_json, lines):
     result = api.fingerprint(Target.from_option(dsn))
     if as_json:
         click.echo(report.to_json({"digest": result.digest, "lines": list(result.lines)}))
-        return
-    out.print(result.digest)
-    if lines:
-        for line in result.lines:
-            out.print(line, markup=False)
+    else:
+        report.print_fingerprint(out, result, lines)
 
 
 @cli.command()
@@ -274,22 +270,11 @@ def lint_command(project, output, as_json, pg_major, no_style):
     """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings."""
     result = lint(project, pg_major=pg_major, style=not no_style)
     if as_json or output == "json":
-        click.echo(report.to_json({
-            "findings": [_finding_json(f) for f in result.findings],
-            "suppressed": [_finding_json(f) for f in result.suppressed],
-            "files": result.files, "seconds": result.seconds}))
+        click.echo(report.to_json(report.lint_json(result)))
     else:
-        for finding in result.findings + result.suppressed:
-            out.print(finding.human(), markup=False)
-        out.print(f"{len(result.findings)} finding(s), {len(result.suppressed)} allowed, "
-                  f"{result.files} files, {result.seconds:g}s")
+        report.print_lint(out, result)
     if not result.clean:
         sys.exit(FINDINGS)
-
-
-def _finding_json(finding) -> dict:
-    return {"file": finding.path, "line": finding.line, "column": finding.column, "rule": finding.rule,
-            "message": finding.message, **({"allowed_because": finding.suppressed} if finding.suppressed else {})}
 
 
 @cli.command()
@@ -302,8 +287,7 @@ def _finding_json(finding) -> dict:
 def seed(dsn, users, business_share, metrics_per_business):
     """Fill phase 0's tables with realistic sample data (set-based SQL)."""
     counts = load_sample_data(Target.from_option(dsn), users, business_share, metrics_per_business)
-    out.print(f"sample data: {counts.users} users, {counts.businesses} businesses, "
-              f"{counts.health_metrics} health metrics in {counts.seconds:g}s")
+    report.print_sample_data(out, counts)
 
 
 @cli.group()
@@ -320,16 +304,8 @@ def local():
 def local_start(home, database, fresh, system):
     """Start (or reuse) the local server and print how to connect."""
     server = LocalServer(home, bindir=find_bindir(embedded=not system)).start()
-    with server.target().connect("toolkit local") as conn:
-        if fresh:
-            conn.execute(psql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psql.Identifier(database)))
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
-            conn.execute(psql.SQL("CREATE DATABASE {}").format(psql.Identifier(database)))
-    url = server.target(database).describe()
-    env_file = server.home / "env"
-    env_file.write_text(f"export PGPASSFILE={server.pgpass}\nexport DATABASE_URL={url}\n")
-    out.print(f"{server.version()} running at {url}")
-    out.print(f"to use it from a shell: . {env_file}   (the password stays in {server.pgpass})")
+    env_file = server.ensure_database(database, fresh=fresh)
+    report.print_local_server(out, server, database, env_file)
 
 
 @local.command("stop")

@@ -25,7 +25,6 @@ the rejects file with its line number and reason; the other rows are imported.
 from __future__ import annotations
 
 import csv
-import io
 import time
 import uuid
 from dataclasses import dataclass

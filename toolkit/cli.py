@@ -15,7 +15,7 @@ from .connection import Target, redact
 from .errors import (BadInput, CannotConnect, HumanNeeded, LockHeld, PreCheckFailed, RolledBack, StepFailed,
                      ToolkitError)
 from .executor import Batching, Timeouts
-from .importers import import_users_csv
+from .importers import import_json_store, import_users_csv
 from .lint import SUPPORTED_MAJORS, lint
 from .local_server import LocalServer, find_bindir
 from .repair import RepairActions, repair as run_repair
@@ -242,19 +242,38 @@ def import_group():
     """Backfill files into the database (formats in the README)."""
 
 
+def _import_options(default_rejects: str):
+    def decorate(command):
+        for option in reversed((
+                click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL."),
+                click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+                             help=f"Where rejected records go (default {default_rejects})."),
+                click.option("--dry-run", is_flag=True, help="Report what would change; change nothing."),
+                click.option("--json", "as_json", is_flag=True))):
+            command = option(command)
+        return _handles_errors(command)
+
+    return decorate
+
+
 @import_group.command("users-csv")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where rejected rows go (default PATH.rejects.csv).")
-@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
-@click.option("--json", "as_json", is_flag=True)
-@_handles_errors
+@_import_options("PATH.rejects.csv")
 def import_users(path, dsn, rejects, dry_run, as_json):
     """Seed 001's users.csv into users and auth_accounts: merged by provider identity, then email."""
     summary = import_users_csv(Target.from_option(dsn), path, rejects_path=rejects, dry_run=dry_run,
                                progress=report.ConsoleProgress(err))
     _show(summary, as_json, report.print_import)
+
+
+@import_group.command("json-store")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_import_options("DIRECTORY/import.rejects.csv")
+def import_store(directory, dsn, rejects, dry_run, as_json):
+    """Seed 000's JSON file store (data/: auth, billing, audit) into the platform's tables."""
+    summary = import_json_store(Target.from_option(dsn), directory, rejects_path=rejects, dry_run=dry_run,
+                                progress=report.ConsoleProgress(err))
+    _show(summary, as_json, report.print_store_import)
 
 
 @cli.command("lint")

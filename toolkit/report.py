@@ -192,6 +192,20 @@ def print_import(console: Console, summary) -> None:
         console.print(f"rejected rows, with line numbers and reasons: {summary.rejects_file}", markup=False)
 
 
+def print_store_import(console: Console, summary) -> None:
+    table = Table("file", "table", "read", "inserted", "merged", "skipped", "rejected", box=None)
+    for f in summary.files + [summary.totals]:
+        table.add_row(getattr(f, "file", "total"), getattr(f, "table", ""),
+                      *(str(getattr(f, name)) for name in ("read", "inserted", "merged", "skipped", "rejected")))
+    console.print(table)
+    state = "nothing was written (dry run)" if summary.dry_run else "committed in one transaction"
+    console.print(f"{state}, {summary.seconds:g}s", markup=False)
+    for name in summary.not_imported:
+        console.print(f"not imported (no table of the platform takes it): {name}", markup=False)
+    if summary.rejects_file:
+        console.print(f"rejected records, with file, line and reason: {summary.rejects_file}", markup=False)
+
+
 def print_fingerprint(console: Console, result, with_lines: bool) -> None:
     console.print(result.digest)
     for line in result.lines if with_lines else ():

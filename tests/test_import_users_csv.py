@@ -94,7 +94,7 @@ def test_dry_run_reports_and_changes_nothing(db, sql, phase_0):
 def test_import_before_phase_0_is_refused_with_one_line(db):
     result = run(db, "import", "users-csv", str(SAMPLES / "users.csv"))
     assert result.exit_code == BAD_INPUT
-    assert result.stderr == "toolkit: error: users.csv goes into phase 0's users and auth_accounts: apply phase 0 first\n"
+    assert result.stderr == "toolkit: error: users.csv goes into users (phase 0): apply phase 0 first\n"
 
 
 def test_append_only_table_refuses_an_update(db, sql):

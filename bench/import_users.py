@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 
 from toolkit import api
-from toolkit.importers import USERS_CSV_COLUMNS, import_users_csv
+from toolkit.importers import import_users_csv
+from toolkit.importers.users_csv import USERS_CSV_COLUMNS
 
 from .server import bench_server
 

@@ -68,11 +68,13 @@ class LocalServer:
 
     superuser = "postgres"
 
-    def __init__(self, home: Path, bindir: Path | None = None, durable: bool = True):
+    def __init__(self, home: Path, bindir: Path | None = None, durable: bool = True,
+                 settings: dict[str, str] | None = None):
         self.home = Path(home).absolute()
         self.data = self.home / "data"
         self.bindir = bindir or find_bindir()
         self.durable = durable
+        self.settings = settings or {}  # extra server settings, e.g. a benchmark's production-like memory
         self.os_user = _server_os_user()
 
     @property
@@ -121,6 +123,7 @@ class LocalServer:
                        "-c max_connections=200"]
             if not self.durable:  # scratch clusters for tests: speed over crash safety
                 options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+            options += [f"-c {name}={value}" for name, value in self.settings.items()]
             self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60",
                       "-l", str(self.data / "server.log"), "-o", " ".join(options))
         return self

@@ -73,9 +73,11 @@ def _user(r: dict) -> tuple:
 
 
 def _account(r: dict) -> tuple:
-    return (common.uuid_value(r.get("user_id"), "user_id", required=True),
-            common.text(r.get("provider"), "provider", required=True),
-            common.text(r.get("provider_account_id"), "provider_account_id", required=True),
+    provider = common.text(r.get("provider"), "provider", required=True)
+    account = common.text(r.get("provider_account_id"), "provider_account_id", required=True)
+    if ":" in provider or people.SEPARATOR in provider + account:
+        raise ValueError(f"bad identity {provider!r}:{account!r} (':' in the provider, or a control character)")
+    return (common.uuid_value(r.get("user_id"), "user_id", required=True), provider, account,
             *(common.text(r.get(name), name) for name in ("access_token", "refresh_token", "id_token", "token_type",
                                                           "scope")),
             common.timestamp(r.get("expires_at"), "expires_at"), common.json_text(r.get("metadata"), "metadata"))
@@ -350,6 +352,7 @@ def _merge_users(conn, files: dict[str, _File]) -> None:
                                 identities.get(user_id, []))
                                for line, user_id, address, name, image, created, plan, person in users.rows))
     users.counts.merged, users.counts.inserted = people.merge_people(conn)
+    people.map_old_ids(conn)
 
 
 def _resolve_user_refs(conn, file: _File, rejects: common.Rejects) -> None:

@@ -21,6 +21,7 @@ the rejects file with its line number and reason; the other rows are imported.
 from __future__ import annotations
 
 import csv
+import operator
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,10 @@ def _read_users_csv(path: Path, rejects: common.Rejects, summary: ImportSummary,
         if missing:
             raise BadInput(f"{path}:1: header lacks column(s) {', '.join(missing)} "
                            f"(expected {','.join(USERS_CSV_COLUMNS)}[,id])")
+        # Fields by position, picked in _user_row's order; a file without `id` reads an empty one.
+        pick = operator.itemgetter(*(header.index(c) for c in USERS_CSV_COLUMNS),
+                                   header.index("id") if "id" in header else len(header))
+        width = len(header)
         for number, raw in enumerate(lines, start=2):
             if not raw.strip():
                 continue
@@ -81,26 +86,30 @@ def _read_users_csv(path: Path, rejects: common.Rejects, summary: ImportSummary,
             if summary.read % 100_000 == 0:
                 progress.note(f"{path.name}: {summary.read} rows read")
             try:
-                fields = next(csv.reader([raw]))
-                if len(fields) != len(header):
-                    raise ValueError(f"{len(fields)} fields, the header has {len(header)}")
-                user = _user_row(dict(zip(header, fields)))
+                # Most lines quote nothing: a plain split is several times faster than a csv reader.
+                fields = next(csv.reader([raw])) if '"' in raw else raw.rstrip("\r\n").split(",")
+                if len(fields) != width:
+                    raise ValueError(f"{len(fields)} fields, the header has {width}")
+                fields.append("")
+                user = _user_row(*pick(fields))
                 yield (number, user[1] or f"line:{number}", *user)
             except (ValueError, csv.Error) as problem:
                 rejects.add(path.name, number, str(problem), raw.rstrip("\r\n"))
 
 
-def _user_row(row: dict) -> tuple:
-    address = common.email(row["email"])
-    internal = row["is_internal"].strip().lower()
-    if internal not in TRUE | FALSE:
-        raise ValueError(f"bad is_internal {row['is_internal']!r}")
-    providers = [p.strip() for p in row["auth_providers"].split(";") if p.strip()]
+def _user_row(email, display_name, created_at, last_seen_at, is_internal, plan_override, auth_providers,
+              old_id) -> tuple:
+    address = common.email(email)
+    internal = is_internal.strip().lower()
+    if internal not in TRUE and internal not in FALSE:
+        raise ValueError(f"bad is_internal {is_internal!r}")
+    providers = [p.strip() for p in auth_providers.split(";")] if auth_providers else []
     for p in providers:
-        if ":" not in p or not p.split(":", 1)[0] or not p.split(":", 1)[1]:
+        provider, _, account = p.partition(":")
+        if not provider or not account:
             raise ValueError(f"bad auth provider {p!r} (provider:provider_user_id)")
     if not address and not providers:
         raise ValueError("neither an email nor a provider identity: nothing to identify the user by")
-    return (common.uuid_value(row.get("id"), "id"), address, common.text(row["display_name"], "display_name"), None,
-            common.timestamp(row["created_at"], "created_at"), common.timestamp(row["last_seen_at"], "last_seen_at"),
-            internal in TRUE, common.plan_tier(row["plan_override"], "plan_override"), providers)
+    return (common.uuid_value(old_id, "id"), address, display_name.strip() or None, None,
+            common.timestamp(created_at, "created_at"), common.timestamp(last_seen_at, "last_seen_at"),
+            internal in TRUE, common.plan_tier(plan_override, "plan_override") if plan_override else None, providers)

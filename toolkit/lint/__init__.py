@@ -17,7 +17,7 @@ from ..plan import LEVELS_FOLDER, read_plan
 from ..sql import Script, load_script
 from .rules import RULES, Finding
 from .safety import check_script, position
-from .style import style_findings
+from .style import start_style
 
 SUPPORTED_MAJORS = range(10, 19)
 _ALLOW = re.compile(r"^\s*--\s*toolkit:allow\s+(?P<rule>[a-z0-9-]+)\s*(?P<reason>.*)$", re.M)
@@ -38,6 +38,8 @@ class LintReport:
 def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> LintReport:
     root = Path(root).absolute()
     started = time.monotonic()
+    paths = _sql_paths(root)
+    style_findings = start_style(root, paths) if style else None  # sqlfluff runs while the rest is checked
     plan, problems = read_plan(root)
     report = LintReport()
     report.findings += [Finding(_relative(p.path, root), p.line or 1, 1, p.rule, p.problem) for p in problems]
@@ -54,10 +56,9 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> Lint
     for script, is_rollback in scripts:
         _apply_suppressions(report, script, root, _safety_findings(script, root, is_rollback, pg_major))
 
-    paths = _sql_paths(root)
     report.files = len(paths)
-    if style:
-        report.findings += [Finding(**f) for f in style_findings(root, paths)]
+    if style_findings:
+        report.findings += [Finding(**f) for f in style_findings()]
     report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     report.seconds = round(time.monotonic() - started, 2)
     return report

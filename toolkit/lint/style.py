@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 
 
@@ -27,29 +28,37 @@ def cache_folder() -> Path:
     return base / "toolkit" / "lint"
 
 
-def style_findings(root: Path, paths: list[Path]) -> list[dict]:
-    """[{path, line, column, rule, message}] for every sqlfluff violation in `paths`."""
+def start_style(root: Path, paths: list[Path]) -> Callable[[], list[dict]]:
+    """Start sqlfluff on the files the cache does not know, in worker processes, and return at once: the
+    caller does its own work meanwhile, then calls the result for [{path, line, column, rule, message}]."""
     import sqlfluff
 
     config_text = _config_text(root)
     cache = cache_folder()
     keys = {p: _key(p, root, config_text, sqlfluff.__version__) for p in paths}
     cached = {p: _read(cache / keys[p]) for p in paths}
-    missing = [p for p, found in cached.items() if found is None]
-    if missing:
-        for path, findings in zip(missing, _lint_files(root, missing)):
-            cached[path] = findings
-            _write(cache / keys[path], findings)
-    return [f for p in paths for f in cached[p]]
+    missing = sorted((p for p, found in cached.items() if found is None), key=lambda p: -p.stat().st_size)
+    workers = min(len(missing), os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and len(missing) >= 8:
+        # fork: the children inherit sqlfluff already imported, instead of importing it again each.
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        # Largest first, one file a task: the slowest files start at once and no worker idles at the end.
+        pending = [(path, pool.submit(_lint_one, root, path)) for path in missing]
+    else:
+        pending = [(path, None) for path in missing]
 
+    def findings() -> list[dict]:
+        try:
+            for path, future in pending:
+                cached[path] = future.result() if future else _lint_one(root, path)
+                _write(cache / keys[path], cached[path])
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
+        return [f for p in paths for f in cached[p]]
 
-def _lint_files(root: Path, paths: list[Path]) -> list[list[dict]]:
-    workers = min(len(paths), os.cpu_count() or 1)
-    if workers <= 1 or len(paths) < 8:
-        return [_lint_one(root, p) for p in paths]
-    # fork: the children inherit sqlfluff already imported, instead of importing it again each.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_lint_one, [root] * len(paths), paths, chunksize=8))
+    return findings
 
 
 def _lint_one(root: Path, path: Path) -> list[dict]:

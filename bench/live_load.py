@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -153,26 +154,46 @@ class Workload:
 
 
 class PhaseClock(Progress):
-    def __init__(self, run: Run, started: float):
-        self.run, self.started, self.current = run, started, None
+    """Reports each phase start (seconds since the load started) to the benchmark process."""
+
+    def __init__(self, events, started: float):
+        self.events, self.started = events, started
 
     def phase_started(self, phase, pending):
-        now = time.monotonic() - self.started
-        self.close(now)
-        self.current = (phase.number, now)
-        print(f"  {self.run.name}: phase {phase.number} ({len(pending)} migrations)", flush=True)
+        self.events.put(("phase", phase.number, round(time.monotonic() - self.started, 2)))
 
-    def close(self, now):
-        if self.current:
-            self.run.phases.append((self.current[0], round(self.current[1], 2), round(now, 2)))
-            self.current = None
+
+def _toolkit_process(dsn: str, started: float, events) -> None:
+    try:
+        settings = api.Settings(project=REPO, batching=Batching(size=2000, pause=0.05))
+        api.apply(Target(dsn), settings=settings, progress=PhaseClock(events, started))
+    except Exception as exc:  # the benchmark reports a failed apply instead of dying
+        events.put(("error", f"{type(exc).__name__}: {exc}", 0))
+    events.put(("done", None, 0))
 
 
 def apply_with_toolkit(target: Target, run: Run, started: float) -> None:
-    clock = PhaseClock(run, started)
-    settings = api.Settings(project=REPO, batching=Batching(size=2000, pause=0.05))
-    api.apply(target, settings=settings, progress=clock)
-    clock.close(time.monotonic() - started)
+    """The runner in its own process, as a DBA runs it: the clients' threads here never wait for its Python
+    work (one interpreter lock), just as the naive run's psql does not share it."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process with running client threads
+    events = context.Queue()
+    child = context.Process(target=_toolkit_process, args=(target.dsn, started, events))
+    child.start()
+    current = None
+    while True:
+        kind, value, at = events.get()
+        if kind == "phase":
+            if current:
+                run.phases.append((current[0], current[1], at))
+            current = (value, at)
+            print(f"  toolkit: phase {value}", flush=True)
+        elif kind == "error":
+            run.error = value
+        else:
+            break
+    child.join()
+    if current:
+        run.phases.append((current[0], current[1], round(time.monotonic() - started, 2)))
 
 
 def naive_sql(migration) -> str:
@@ -243,9 +264,14 @@ def summarize(run: Run) -> dict:
         "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
         "error": run.error,
     }
-    base_p99 = summary["baseline"]["p99_ms"]
-    summary["max_within_2x_baseline_p99"] = bool(base_p99 and summary["during_migration"]["max_ms"] is not None
-                                                 and summary["during_migration"]["max_ms"] <= 2 * base_p99)
+    base, mig = summary["baseline"], summary["during_migration"]
+
+    def within(value, limit):
+        return bool(value is not None and limit and value <= 2 * limit)
+
+    summary["max_within_2x_baseline_p99"] = within(mig["max_ms"], base["p99_ms"])  # the issue's target
+    summary["p99_within_2x_baseline_p99"] = within(mig["p99_ms"], base["p99_ms"])
+    summary["max_within_2x_baseline_max"] = within(mig["max_ms"], base["max_ms"])  # quiet load's own worst case
     return summary
 
 
@@ -305,6 +331,19 @@ def main(argv=None) -> dict:
         return run_benchmark(server, bindir, args, users, baseline)
 
 
+def settle(server: Target, databases: list[str]) -> None:
+    """Both copies start as a live database would be: vacuumed, analyzed, no checkpoint owed. Without this the
+    first run's baseline pays for the bulk load and the template copy (measured: p99 23 ms instead of 4 ms)."""
+    for name in databases:
+        with psycopg.connect(server.with_database(name).dsn, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
+    with server.connect() as conn:
+        try:
+            conn.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # a given server without pg_checkpoint: its own checkpoints will do
+
+
 def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: float) -> dict:
     names = {"toolkit": f"bench_toolkit_{uuid.uuid4().hex[:6]}", "naive": f"bench_naive_{uuid.uuid4().hex[:6]}"}
     try:
@@ -317,6 +356,7 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
         seeded = load_sample_data(toolkit_db, users=users)
         with server.connect() as conn:
             conn.execute(f'CREATE DATABASE "{names["naive"]}" TEMPLATE "{names["toolkit"]}"')
+        settle(server, list(names.values()))
         runs = [Run("toolkit"), Run("naive")]
         measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, args.client_timeout, apply_with_toolkit)
         measure(runs[1], server.with_database(names["naive"]), baseline, 2.0, args.rate, args.clients,

@@ -242,38 +242,30 @@ def import_group():
     """Backfill files into the database (formats in the README)."""
 
 
-def _import_options(default_rejects: str):
-    def decorate(command):
-        for option in reversed((
-                click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL."),
-                click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-                             help=f"Where rejected records go (default {default_rejects})."),
-                click.option("--dry-run", is_flag=True, help="Report what would change; change nothing."),
-                click.option("--json", "as_json", is_flag=True))):
-            command = option(command)
-        return _handles_errors(command)
+def _import_command(name: str, metavar: str, source: click.Path, default_rejects: str, importer, printer, doc: str):
+    """One `toolkit import NAME SOURCE` command: the same options and flow for every importer."""
+    @import_group.command(name, help=doc)
+    @click.argument("source", metavar=metavar, type=source)
+    @click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+    @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"Where rejected records go (default {default_rejects}).")
+    @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+    @click.option("--json", "as_json", is_flag=True)
+    @_handles_errors
+    def command(source, dsn, rejects, dry_run, as_json):
+        summary = importer(Target.from_option(dsn), source, rejects_path=rejects, dry_run=dry_run,
+                           progress=report.ConsoleProgress(err))
+        _show(summary, as_json, printer)
 
-    return decorate
-
-
-@import_group.command("users-csv")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@_import_options("PATH.rejects.csv")
-def import_users(path, dsn, rejects, dry_run, as_json):
-    """Seed 001's users.csv into users and auth_accounts: merged by provider identity, then email."""
-    summary = import_users_csv(Target.from_option(dsn), path, rejects_path=rejects, dry_run=dry_run,
-                               progress=report.ConsoleProgress(err))
-    _show(summary, as_json, report.print_import)
+    return command
 
 
-@import_group.command("json-store")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@_import_options("DIRECTORY/import.rejects.csv")
-def import_store(directory, dsn, rejects, dry_run, as_json):
-    """Seed 000's JSON file store (data/: auth, billing, audit) into the platform's tables."""
-    summary = import_json_store(Target.from_option(dsn), directory, rejects_path=rejects, dry_run=dry_run,
-                                progress=report.ConsoleProgress(err))
-    _show(summary, as_json, report.print_store_import)
+_import_command("users-csv", "PATH", click.Path(dir_okay=False, path_type=Path), "PATH.rejects.csv",
+                import_users_csv, report.print_import,
+                "Seed 001's users.csv into users and auth_accounts: merged by provider identity, then email.")
+_import_command("json-store", "DIRECTORY", click.Path(file_okay=False, path_type=Path), "DIRECTORY/import.rejects.csv",
+                import_json_store, report.print_store_import,
+                "Seed 000's JSON file store (data/: auth, billing, audit) into the platform's tables.")
 
 
 @cli.command("lint")

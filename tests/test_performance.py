@@ -6,7 +6,7 @@ import time
 from click.testing import CliRunner
 
 from toolkit import api
-from toolkit.cli import OK, SLOWDOWN_ROLLED_BACK, cli
+from toolkit.cli import BAD_INPUT, OK, SLOWDOWN_ROLLED_BACK, cli
 
 PROJECT = {
     "migrations/0001_items.sql": "CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, payload text);\n"
@@ -64,3 +64,38 @@ def test_a_looser_limit_per_query_is_honoured(project, db):
                     "rollbacks/0101_drop_idx.sql": "CREATE INDEX idx_items_code ON items (code);\n"})
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     assert run(db, root, "apply", "--phase", "1").exit_code == OK
+
+
+def test_a_migration_that_breaks_a_key_query_is_rolled_back_with_exit_6(project, db):
+    root = project({**PROJECT, "migrations/0101_drop_payload.sql": "ALTER TABLE items DROP COLUMN payload;\n",
+                    "rollbacks/0101_drop_payload.sql": "ALTER TABLE items ADD COLUMN payload text;\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    before = api.fingerprint(db)
+    result = run(db, root, "apply", "--phase", "1")
+    assert result.exit_code == SLOWDOWN_ROLLED_BACK, result.output
+    assert 'key query item_by_code no longer runs: column "payload" does not exist' in result.stderr
+    assert api.fingerprint(db) == before
+
+
+def test_a_key_query_waiting_for_its_table_is_measured_from_the_phase_that_creates_it(project, db):
+    root = project({**PROJECT, "validation/keys.sql": PROJECT["validation/keys.sql"]
+                    + "-- key: note_by_id\nSELECT id FROM notes WHERE id = 1;\n",
+                    "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    result = run(db, root, "apply", "--phase", "1")
+    assert result.exit_code == OK, result.output
+    assert "note_by_id not runnable (relation \"notes\" does not exist" in result.stderr
+
+
+def test_a_key_query_with_a_mistake_is_refused_by_file_and_line_before_anything_changes(project, db):
+    root = project({**PROJECT, "validation/keys.sql": PROJECT["validation/keys.sql"]
+                    + "\n-- key: broken\nSELECT id FROM items WHERE id = 1 / 0;\n",
+                    "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"})
+    assert run(db, root, "apply", "--phase", "0").exit_code == OK
+    before = api.fingerprint(db)
+    result = run(db, root, "apply", "--phase", "1")
+    assert result.exit_code == BAD_INPUT, result.output
+    assert result.stderr.splitlines()[-1].endswith("keys.sql:5: key query broken cannot run: division by zero")
+    assert api.fingerprint(db) == before

@@ -8,6 +8,11 @@ BOTH of these grew by more than its threshold (default 20%):
 Buffers measure the work a plan does and do not move with machine load, so a busy
 or noisy machine (time up, buffers the same) never fires it; time keeps a tiny
 table's 1 -> 3 pages from firing it.
+
+A key query whose table, column or function does not exist yet is measured from
+the phase that creates it. One that ran before a phase and cannot run after it
+(the phase dropped or renamed what it reads) counts as slower without limit.
+Any other error is a mistake in the query, refused before the phase starts.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 import psycopg
 
 MIN_EXTRA_BUFFERS = 8  # pages: below this, growth is noise of tiny tables
+# SQLSTATEs meaning "what the query reads is not there": undefined table, column, function, object.
+NOT_THERE = {"42P01", "42703", "42883", "42704"}
 
 
 @dataclass(frozen=True)
@@ -29,38 +36,58 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Unrunnable:
+    """A key query the server refused: what it reads is missing, or the query itself is wrong."""
+
+    error: str
+    missing: bool  # its table, column or function is not there (yet, or any more)
+
+
+@dataclass(frozen=True)
 class Slowdown:
     query: str
     before: Measurement
-    after: Measurement
+    after: Measurement | Unrunnable
     threshold: float
 
     def describe(self) -> str:
+        if isinstance(self.after, Unrunnable):
+            return f"key query {self.query} no longer runs: {self.after.error}"
         return (f"key query {self.query} slower: {self.before.median_ms:.3f} -> {self.after.median_ms:.3f} ms "
                 f"(median of {self.after.runs}), {self.before.buffers} -> {self.after.buffers} buffers "
                 f"(allowed +{self.threshold:.0%})")
 
 
-def measure(conn: psycopg.Connection, key_queries, runs: int = 5) -> dict[str, Measurement]:
-    """Measurements of the key queries that run now; a query that cannot run yet
-    (its tables come with a later phase) is left out and not compared."""
+def measure(conn: psycopg.Connection, key_queries, runs: int = 5) -> dict[str, Measurement | Unrunnable]:
+    """Each key query's measurement, or why the server would not run it. A lost connection
+    is not the query's fault and propagates."""
     results = {}
     for query in key_queries:
         try:
             results[query.name] = _measure_one(conn, query.sql, runs)
-        except psycopg.Error:
-            continue
+        except (psycopg.errors.ProgrammingError, psycopg.errors.DataError, psycopg.errors.QueryCanceled) as error:
+            # the query's own errors (SQLSTATE classes 42 and 22) or its statement_timeout
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            results[query.name] = Unrunnable(message, error.sqlstate in NOT_THERE)
     return results
+
+
+def wrong_queries(measured: dict, key_queries) -> list:
+    """The key queries that cannot run because they are wrong, not merely early."""
+    return [q for q in key_queries if isinstance(measured.get(q.name), Unrunnable) and not measured[q.name].missing]
 
 
 def slowdowns(before: dict[str, Measurement], after: dict[str, Measurement], key_queries,
               default_threshold: float) -> list[Slowdown]:
     found = []
     for query in key_queries:
-        if query.name not in before or query.name not in after:
-            continue
+        b, a = before.get(query.name), after.get(query.name)
+        if not isinstance(b, Measurement) or a is None:
+            continue  # nothing to compare against: it could not run before the phase
         threshold = query.max_slowdown if query.max_slowdown is not None else default_threshold
-        b, a = before[query.name], after[query.name]
+        if isinstance(a, Unrunnable):
+            found.append(Slowdown(query.name, b, a, threshold))
+            continue
         slower = a.median_ms > b.median_ms * (1 + threshold)
         more_work = a.buffers > b.buffers * (1 + threshold) and a.buffers - b.buffers >= MIN_EXTRA_BUFFERS
         if slower and more_work:

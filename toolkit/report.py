@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .checks import CheckResult
+from .performance import Measurement
 from .progress import Progress
 
 
@@ -80,7 +81,8 @@ class ConsoleProgress(Progress):
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
     def key_queries_measured(self, phase, when, measurements):
-        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" for name, m in measurements.items())
+        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" if isinstance(m, Measurement)
+                            else f"{name} not runnable ({m.error})" for name, m in measurements.items())
         self.console.print(f"  key queries {when} (median ms/buffers): {figures}", highlight=False)
 
     def batch_done(self, migration, batches, rows):

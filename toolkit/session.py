@@ -13,11 +13,11 @@ from pathlib import Path
 
 from .checks import CheckResult, run_checks
 from .connection import Target
-from .errors import HumanNeeded, PreCheckFailed, RollbackCause, RolledBack, StepFailed
+from .errors import HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack, StepFailed
 from .executor import Batching, Executor, Timeouts
 from .fingerprint import Fingerprint, take_fingerprint
 from .history import History
-from .performance import measure, slowdowns
+from .performance import measure, slowdowns, wrong_queries
 from .plan import Migration, Phase
 from .progress import Progress
 from .results import PhaseResult, StepResult
@@ -52,6 +52,10 @@ class Session:
         self.progress.phase_started(phase, pending)
         self._pre_validate(phase, resuming=len(pending) < len(phase.migrations), result=result)
         speed_before = self._measure_key_queries(phase, "before")
+        wrong = wrong_queries(speed_before, phase.key_queries)
+        if wrong:
+            raise PlanError(wrong[0].path, f"key query {wrong[0].name} cannot run: {speed_before[wrong[0].name].error}",
+                            wrong[0].line)
         before = take_fingerprint(self.conn)
         ran = self._run_migrations(phase, pending, before, result)
         self._post_validate(phase, ran, before, result)

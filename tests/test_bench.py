@@ -16,7 +16,9 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
             assert set(run[period]) == {"count", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
-                "max_within_2x_baseline_max", "error"} <= set(run)
+                "max_within_2x_baseline_max", "ratio_to_baseline", "error"} <= set(run)
+        ratio = run["ratio_to_baseline"]
+        assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
     # The toolkit must get through; naive SQL may legitimately fail part way (e.g. a deadlock with a
     # client, which it has no retry for), and then says so in its error.
     assert report["runs"]["toolkit"]["error"] is None

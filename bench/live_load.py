@@ -163,21 +163,21 @@ class PhaseClock(Progress):
         self.events.put(("phase", phase.number, round(time.monotonic() - self.started, 2)))
 
 
-def _toolkit_process(dsn: str, started: float, events) -> None:
+def _toolkit_process(dsn: str, started: float, events, batching: Batching) -> None:
     try:
-        settings = api.Settings(project=REPO, batching=Batching(size=2000, pause=0.05))
+        settings = api.Settings(project=REPO, batching=batching)
         api.apply(Target(dsn), settings=settings, progress=PhaseClock(events, started))
     except Exception as exc:  # the benchmark reports a failed apply instead of dying
         events.put(("error", f"{type(exc).__name__}: {exc}", 0))
     events.put(("done", None, 0))
 
 
-def apply_with_toolkit(target: Target, run: Run, started: float) -> None:
+def apply_with_toolkit(target: Target, run: Run, started: float, batching: Batching) -> None:
     """The runner in its own process, as a DBA runs it: the clients' threads here never wait for its Python
     work (one interpreter lock), just as the naive run's psql does not share it."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with running client threads
     events = context.Queue()
-    child = context.Process(target=_toolkit_process, args=(target.dsn, started, events))
+    child = context.Process(target=_toolkit_process, args=(target.dsn, started, events, batching))
     child.start()
     current = None
     while True:
@@ -327,6 +327,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--client-timeout", type=int, default=1000,
                         help="ms: each client's statement_timeout, as an application would set")
+    parser.add_argument("--batch-size", type=int, default=2000, help="the toolkit's rows per batch (phase 2)")
+    parser.add_argument("--batch-pause", type=float, default=0.05,
+                        help="the toolkit's seconds between batches: less load on clients, longer migration")
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
@@ -364,7 +367,9 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
             conn.execute(f'CREATE DATABASE "{names["naive"]}" TEMPLATE "{names["toolkit"]}"')
         settle(server, list(names.values()))
         runs = [Run("toolkit"), Run("naive")]
-        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, args.client_timeout, apply_with_toolkit)
+        batching = Batching(size=args.batch_size, pause=args.batch_pause)
+        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, args.client_timeout,
+                lambda t, r, s: apply_with_toolkit(t, r, s, batching))
         measure(runs[1], server.with_database(names["naive"]), baseline, 2.0, args.rate, args.clients,
                 args.client_timeout, lambda t, r, s: apply_naively(t, r, s, bindir))
         report = {
@@ -373,7 +378,7 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
                       "client_statement_timeout_ms": args.client_timeout,
-                      "toolkit_batches": "2000 rows, 0.05 s pause"},
+                      "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause"},
             "runs": {run.name: summarize(run) for run in runs},
         }
         args.out.mkdir(parents=True, exist_ok=True)

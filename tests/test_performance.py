@@ -85,7 +85,7 @@ def test_a_key_query_waiting_for_its_table_is_measured_from_the_phase_that_creat
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     result = run(db, root, "apply", "--phase", "1")
     assert result.exit_code == OK, result.output
-    assert "note_by_id not runnable (relation \"notes\" does not exist" in result.stderr
+    assert "note_by_id not runnable (relation notes does not exist" in result.stderr
 
 
 def test_a_key_query_with_a_mistake_is_refused_by_file_and_line_before_anything_changes(project, db):

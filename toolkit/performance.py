@@ -22,6 +22,7 @@ import statistics
 from dataclasses import dataclass
 
 import psycopg
+from pglast.visitors import referenced_relations
 
 MIN_EXTRA_BUFFERS = 8  # pages: below this, growth is noise of tiny tables
 # SQLSTATEs meaning "what the query reads is not there": undefined table, column, function, object.
@@ -63,6 +64,10 @@ def measure(conn: psycopg.Connection, key_queries, runs: int = 5) -> dict[str, M
     is not the query's fault and propagates."""
     results = {}
     for query in key_queries:
+        absent = _absent_relations(conn, query.sql)
+        if absent:  # asked first, so the server log gets no ERROR for a table a later phase creates
+            results[query.name] = Unrunnable(f"relation {absent[0]} does not exist", missing=True)
+            continue
         try:
             results[query.name] = _measure_one(conn, query.sql, runs)
         except (psycopg.errors.ProgrammingError, psycopg.errors.DataError, psycopg.errors.QueryCanceled) as error:
@@ -93,6 +98,13 @@ def slowdowns(before: dict[str, Measurement], after: dict[str, Measurement], key
         if slower and more_work:
             found.append(Slowdown(query.name, b, a, threshold))
     return found
+
+
+def _absent_relations(conn: psycopg.Connection, sql: str) -> list[str]:
+    names = sorted(referenced_relations(sql))  # tables and views, CTE names left out
+    rows = conn.execute("SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
+                        [names]).fetchall()
+    return [name for (name,) in rows]
 
 
 def _measure_one(conn: psycopg.Connection, sql: str, runs: int) -> Measurement:

@@ -34,7 +34,7 @@ def write_csv(path: Path, rows: int) -> None:
                              "false", "", providers])
 
 
-def main(argv=None) -> None:
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dsn")
@@ -53,6 +53,7 @@ def main(argv=None) -> None:
             summary = import_users_csv(target, path)
             print(f"imported: {summary}")
             print(f"{args.rows / summary.seconds:,.0f} rows/s")
+            return summary
         finally:
             with server.connect() as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

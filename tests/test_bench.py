@@ -1,8 +1,8 @@
-"""The live-load benchmark's smoke run produces its report with every field."""
+"""The benchmarks run end to end: the live-load smoke run reports every field; the import bench imports."""
 
 import json
 
-from bench import live_load
+from bench import import_users, live_load
 
 
 def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
@@ -26,3 +26,10 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
     naive = report["runs"]["naive"]
     assert naive["error"] is None or naive["error"].startswith("phase ")
     assert (tmp_path / "smoke.png").stat().st_size > 10_000
+
+
+def test_import_bench_imports_its_generated_file_merging_every_tenth_row(server):
+    summary = import_users.main(["--rows", "500", "--dsn", server.dsn])
+    # every tenth row repeats the previous row's email in another case: one user, both rows' identities
+    assert (summary.read, summary.inserted, summary.skipped, summary.rejected) == (500, 451, 49, 0)
+    assert summary.identities_added == 550  # 500 google ids, and a github id on every tenth row

@@ -101,14 +101,17 @@ TABLES_IN_PHASES_MD = {
 
 
 def test_every_table_of_phases_md_exists_after_apply(toolkit, sql):
-    doc = REPO.parent / "shared" / "design" / "phases.md"
-    if not doc.exists():
-        pytest.skip(f"{doc} is not beside this checkout")
-    text = doc.read_text()
-    assert [t for t, words in TABLES_IN_PHASES_MD.items() if words not in text] == []
     assert toolkit("apply").exit_code == OK
     tables = {r[0] for r in sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert set(TABLES_IN_PHASES_MD) - tables == set()
+
+
+def test_the_table_list_above_still_matches_phases_md():
+    doc = REPO.parent / "shared" / "design" / "phases.md"
+    if not doc.exists():
+        pytest.skip(f"{doc} is not beside this checkout")  # a bare clone: the list above still runs
+    text = doc.read_text()
+    assert [t for t, words in TABLES_IN_PHASES_MD.items() if words not in text] == []
 
 
 # Each post-check, broken on purpose by a last migration of its phase (with the

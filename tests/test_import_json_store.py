@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 STORE = REPO / "tests" / "samples" / "store"
 ADA, GRACE, ADA_AGAIN, APPLE = (f"0196a0c0-0000-7000-8000-00000000000{n}" for n in (1, 2, 3, 4))
 TABLES = ("users", "auth_accounts", "sessions", "user_subscriptions", "tool_runs", "template_downloads", "donations",
-          "audit_logs")
+          "audit_logs", "cpd_state")
 
 
 def run(target, *args):
@@ -83,8 +83,9 @@ def test_sample_store_round_trips_into_every_table(target, query, tmp_path):
         "billing/template_downloads.json": (1, 1, 0, 0, 0),
         "billing/donations.json": (2, 2, 0, 0, 0),
         "audit/cpd_audit_log.json": (2, 2, 0, 0, 0),
+        "cpd/state.json": (3, 2, 0, 1, 0),  # ada's two spellings have one state: the newer
     }
-    assert summary["totals"]["inserted"] == 17 and summary["not_imported"] == ["cpd/state.json"]
+    assert summary["totals"]["inserted"] == 19 and summary["not_imported"] == []
     assert query("SELECT email, display_name, image IS NOT NULL, created_at::date::text, plan_override FROM users "
                  "ORDER BY 1") == [
         ("ada@example.com", "Ada Lovelace", True, "2022-12-01", None),
@@ -94,6 +95,22 @@ def test_sample_store_round_trips_into_every_table(target, query, tmp_path):
                  "ON p.id = s.plan_id ORDER BY 1") == [("free", "json_store:default"), ("pro", "json_store:stripe")]
     assert query("SELECT donations.amount::text, currency FROM donations ORDER BY 1") == [("10.00", "EUR"),
                                                                                          ("5.00", "USD")]
+
+
+def test_a_merged_users_cpd_state_is_the_newest_of_its_records(target, query):
+    imported(target, STORE)
+    assert query("SELECT state->>'hours', updated_at::date::text FROM cpd_state WHERE user_id = %s", [ADA]) == [
+        ("15", "2024-10-01")]
+
+
+def test_a_store_cpd_state_replaces_the_databases_only_when_newer(target, query, store):
+    imported(target, STORE)
+    states = json.loads((store / "cpd/state.json").read_text())
+    states[1]["state_json"], states[1]["updated_at"] = {"hours": 20}, "2025-01-01T00:00:00Z"  # ada, newer
+    states[2]["state_json"], states[2]["updated_at"] = {"hours": 1}, "2024-01-01T00:00:00Z"  # grace, older
+    (store / "cpd/state.json").write_text(json.dumps(states))
+    assert by_file(imported(target, store))["cpd/state.json"][1:3] == (0, 1)
+    assert query("SELECT user_id::text, state->>'hours' FROM cpd_state ORDER BY 1") == [(ADA, "20"), (GRACE, "3")]
 
 
 def test_mixed_case_duplicate_emails_merge_into_one_user_with_both_identities(target, query):
@@ -193,7 +210,7 @@ def test_sessions_keep_only_the_token_hash(target, query):
 def test_dry_run_reports_and_changes_nothing(target, query):
     before = snapshot(query)
     summary = imported(target, STORE, "--dry-run")
-    assert summary["dry_run"] and summary["totals"]["inserted"] == 17
+    assert summary["dry_run"] and summary["totals"]["inserted"] == 19
     assert snapshot(query) == before
 
 

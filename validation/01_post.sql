@@ -5,7 +5,7 @@ SELECT t.name AS missing_table
 FROM (
     VALUES ('subscription_plans'), ('user_subscriptions'), ('usage_metrics'),
     ('billing_transactions'), ('credits'), ('credit_ledger'), ('webhook_events'),
-    ('tool_runs'), ('template_downloads'), ('donations')
+    ('tool_runs'), ('template_downloads'), ('donations'), ('cpd_state')
 ) AS t (name)
 WHERE to_regclass(t.name) IS NULL;
 

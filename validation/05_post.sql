@@ -25,7 +25,8 @@ FROM (
     ('ai_analysis_sessions_user_id_fkey'), ('ai_analysis_sessions_business_id_fkey'),
     ('portfolios_user_id_fkey'), ('portfolio_businesses_portfolio_id_fkey'),
     ('portfolio_businesses_business_id_fkey'), ('generated_reports_user_id_fkey'),
-    ('generated_reports_business_id_fkey'), ('generated_reports_portfolio_id_fkey')
+    ('generated_reports_business_id_fkey'), ('generated_reports_portfolio_id_fkey'),
+    ('cpd_state_user_id_fkey')
 ) AS k (name)
 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conname = k.name AND c.contype = 'f');
 

@@ -56,6 +56,11 @@ SELECT count(*) AS orphans
 FROM tool_runs AS c
 WHERE c.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users AS p WHERE p.id = c.user_id);
 
+-- check: cpd_state_user_id_orphans
+SELECT count(*) AS orphans
+FROM cpd_state AS c
+WHERE NOT EXISTS (SELECT 1 FROM users AS p WHERE p.id = c.user_id);
+
 -- check: template_downloads_user_id_orphans
 SELECT count(*) AS orphans
 FROM template_downloads AS c

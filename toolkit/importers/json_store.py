@@ -98,6 +98,14 @@ def _user_plan(r: dict) -> tuple:
             common.timestamp(r.get("updated_at"), "updated_at"))
 
 
+def _cpd_state(r: dict) -> tuple:
+    state = common.json_text(r.get("state_json"), "state_json")
+    if state is None or not state.startswith("{"):
+        raise ValueError("state_json must be a JSON object")
+    return (common.uuid_value(r.get("user_id"), "user_id", required=True), state,
+            common.timestamp(r.get("updated_at"), "updated_at"))
+
+
 def _actor(r: dict) -> tuple:
     user_id = common.uuid_value(r.get("user_id"), "user_id")
     anonymous = common.text(r.get("anonymous_user_id"), "anonymous_user_id")
@@ -161,6 +169,8 @@ SOURCES = (
     Source("billing/user_plan", "user_subscriptions", 1, {"user_id": "uuid", "tier": "text", "source": "text",
                                                           "updated_at": "timestamptz"}, _user_plan,
            user_refs=("user_id",)),
+    Source("cpd/state", "cpd_state", 1, {"user_id": "uuid", "state": "jsonb", "updated_at": "timestamptz"},
+           _cpd_state, user_refs=("user_id",)),
     Source("billing/tool_runs", "tool_runs", 1, {**_ACTOR_COLUMNS, "tool_id": "text", "occurred_at": "timestamptz",
                                                  "metadata": "jsonb"}, _tool_run, True, ("user_id",)),
     Source("billing/template_downloads", "template_downloads", 1,
@@ -422,6 +432,21 @@ def _merge_user_plans(conn, file: _File, rejects: common.Rejects) -> None:
         ORDER BY l.user_id, p.price""").rowcount
 
 
+def _merge_cpd_state(conn, file: _File, rejects: common.Rejects) -> None:
+    """One state per user and the newest wins: a store record replaces the database's only when it was
+    updated later (a record without updated_at never replaces one)."""
+    latest = (f"SELECT DISTINCT ON (user_id) * FROM {file.staged} "
+              "ORDER BY user_id, updated_at DESC NULLS LAST, line DESC")
+    file.counts.merged = conn.execute(f"""
+        UPDATE cpd_state AS c SET state = l.state, updated_at = l.updated_at
+        FROM ({latest}) AS l
+        WHERE c.user_id = l.user_id AND l.updated_at > c.updated_at AND c.state IS DISTINCT FROM l.state""").rowcount
+    file.counts.inserted = conn.execute(f"""
+        INSERT INTO cpd_state (user_id, state, created_at, updated_at)
+        SELECT user_id, state, coalesce(updated_at, now()), coalesce(updated_at, now()) FROM ({latest}) AS l
+        ON CONFLICT (user_id) DO NOTHING""").rowcount
+
+
 def _merge_donations(conn, file: _File, rejects: common.Rejects) -> None:
     """A Stripe event is one donation: other values under a recorded event id are refused, not a second row."""
     facts = ("stripe_session_id", "stripe_payment_intent_id", "amount", "currency", "status", "user_id")
@@ -457,6 +482,6 @@ def _merge_append_only(conn, file: _File, rejects: common.Rejects) -> None:
 
 
 _MERGES = {"auth_accounts": _merge_accounts, "sessions": _merge_sessions,
-           "user_subscriptions": _merge_user_plans, "tool_runs": _merge_append_only,
+           "user_subscriptions": _merge_user_plans, "cpd_state": _merge_cpd_state, "tool_runs": _merge_append_only,
            "template_downloads": _merge_append_only, "donations": _merge_donations,
            "audit_logs": _merge_append_only}

@@ -1,0 +1,2 @@
+-- Undoes 0126_cpd_state.
+DROP TABLE cpd_state;

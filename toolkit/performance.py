@@ -82,7 +82,7 @@ def wrong_queries(measured: dict, key_queries) -> list:
     return [q for q in key_queries if isinstance(measured.get(q.name), Unrunnable) and not measured[q.name].missing]
 
 
-def slowdowns(before: dict[str, Measurement], after: dict[str, Measurement], key_queries,
+def slowdowns(before: dict[str, Measurement | Unrunnable], after: dict[str, Measurement | Unrunnable], key_queries,
               default_threshold: float) -> list[Slowdown]:
     found = []
     for query in key_queries:

@@ -327,8 +327,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--client-timeout", type=int, default=1000,
                         help="ms: each client's statement_timeout, as an application would set")
-    parser.add_argument("--batch-size", type=int, default=2000, help="the toolkit's rows per batch (phase 2)")
-    parser.add_argument("--batch-pause", type=float, default=0.05,
+    parser.add_argument("--batch-size", type=int, default=Batching.size, help="the toolkit's rows per batch (phase 2)")
+    parser.add_argument("--batch-pause", type=float, default=Batching.pause,
                         help="the toolkit's seconds between batches: less load on clients, longer migration")
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")

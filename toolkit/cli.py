@@ -106,7 +106,7 @@ def _run_options(command):
                      help="Seconds any statement may run; 0 = no limit."),
         click.option("--batch-size", type=click.IntRange(min=1), default=Batching.size, show_default=True,
                      help="Rows per batch for batched data steps."),
-        click.option("--batch-pause", type=click.FloatRange(min=0), default=0.0, show_default=True,
+        click.option("--batch-pause", type=click.FloatRange(min=0), default=Batching.pause, show_default=True,
                      help="Seconds to pause between batches."),
         click.option("--max-slowdown", type=click.FloatRange(min=0), default=20.0, show_default=True,
                      help="Percent a key query may slow down before the phase is rolled back (exit 6)."),

@@ -1,9 +1,11 @@
 """Apply, automatic rollback and manual rollback, against a real server."""
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 from toolkit import api, load_plan
+from toolkit.history import LAYOUTS
 from toolkit.cli import (BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK)
 
 PHASE_0 = {
@@ -170,3 +172,27 @@ def test_verify_reports_a_rollback_that_leaves_something_behind(server, project)
     result = CliRunner().invoke(cli, ["verify"], env={"DATABASE_URL": server.dsn, "TOOLKIT_PROJECT": str(root)})
     assert result.exit_code == FINDINGS
     assert "after rollback + relation public.b" in result.stdout
+
+
+def test_the_history_records_its_layout_version(toolkit, sql):
+    assert toolkit("apply", "--phase", "0").exit_code == OK
+    assert sql("SELECT version, installed_by LIKE 'toolkit %' FROM toolkit.layout") == [(len(LAYOUTS), True)]
+
+
+def test_a_history_from_before_layout_versions_is_adopted_and_kept(toolkit, sql):
+    assert toolkit("apply", "--phase", "0").exit_code == OK
+    sql("DROP TABLE toolkit.layout")  # as a database looked before the layout was versioned
+    assert toolkit("apply", "--phase", "1").exit_code == OK
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 0")[0][0] > 0
+    assert sql("SELECT max(version) FROM toolkit.layout") == [(len(LAYOUTS),)]
+
+
+def test_a_history_written_by_a_newer_toolkit_is_refused_and_left_alone(toolkit, sql):
+    assert toolkit("apply", "--phase", "0").exit_code == OK
+    sql("INSERT INTO toolkit.layout (version, installed_by) VALUES (%s, 'toolkit 9.9')", [len(LAYOUTS) + 1])
+    result = toolkit("apply", "--phase", "1")
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.splitlines()[-1].endswith(
+        f"has layout {len(LAYOUTS) + 1}, newer than this toolkit ({version('toolkit')}) knows ({len(LAYOUTS)}): "
+        "upgrade toolkit before running it here")
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == [(0,)]

@@ -1,8 +1,9 @@
 """What has been applied, and everything that was tried, in the target database.
 
-Two tables in schema ``toolkit``:
+Tables in schema ``toolkit``:
 - ``applied_migrations``: one row per migration currently applied, with its checksum.
 - ``history``: every apply, rollback and check, with outcome and duration.
+- ``layout``: which version of these tables' layout the database has (LAYOUTS below).
 
 A transactional migration's rows are written inside the migration's own
 transaction (the caller holds it), so a crash can never keep one without the other.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from importlib.metadata import version as package_version
 from datetime import datetime
 
 import psycopg
@@ -19,8 +21,10 @@ from psycopg.rows import dict_row
 
 from .errors import BadInput
 
-SCHEMA_DDL = """
-CREATE SCHEMA IF NOT EXISTS toolkit;
+# The history's own layout, one step per version, each run once in order and recorded in
+# toolkit.layout. A later toolkit appends steps, never edits one. Step 1 is written to also
+# adopt the histories made before the layout was versioned (IF NOT EXISTS, the DO block).
+LAYOUTS = ("""
 CREATE TABLE IF NOT EXISTS toolkit.applied_migrations (
     migration text PRIMARY KEY,
     phase integer NOT NULL,
@@ -54,7 +58,7 @@ BEGIN
     END IF;
 END
 $$;
-"""
+""",)
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,23 @@ class History:
         return self.conn.execute("SELECT to_regclass('toolkit.applied_migrations') IS NOT NULL").fetchone()[0]
 
     def install(self) -> None:
+        """Brings the history tables to this toolkit's layout. A layout newer than it knows was
+        written by a newer toolkit: refused, so an old copy never writes a history it misreads."""
         try:
             with self.conn.transaction():
                 # Two first runs at once would race on CREATE ... IF NOT EXISTS; serialise them.
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('toolkit.history'))")
-                self.conn.execute(SCHEMA_DDL)
+                self.conn.execute("CREATE SCHEMA IF NOT EXISTS toolkit")
+                self.conn.execute("CREATE TABLE IF NOT EXISTS toolkit.layout (version integer PRIMARY KEY, "
+                                  "installed_at timestamptz NOT NULL DEFAULT now(), installed_by text NOT NULL)")
+                current = self.conn.execute("SELECT coalesce(max(version), 0) FROM toolkit.layout").fetchone()[0]
+                if current > len(LAYOUTS):
+                    raise BadInput(f"the history in schema toolkit has layout {current}, newer than this toolkit "
+                                   f"({package_version('toolkit')}) knows ({len(LAYOUTS)}): upgrade toolkit before running it here")
+                for version in range(current + 1, len(LAYOUTS) + 1):
+                    self.conn.execute(LAYOUTS[version - 1])
+                    self.conn.execute("INSERT INTO toolkit.layout (version, installed_by) VALUES (%s, %s)",
+                                      [version, f"toolkit {package_version('toolkit')}"])
         except psycopg.errors.InsufficientPrivilege as exc:
             raise BadInput(
                 f"cannot create the history schema 'toolkit': {exc.diag.message_primary}; "

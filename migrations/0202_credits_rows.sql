@@ -2,8 +2,22 @@
 -- Serves: 001 `credits` (monthly quota, balance, daily cap; plan_override, when
 --   set, is the effective plan) and 000's backfill step.
 -- The plan is the user's plan_override tier when set, else the plan of the
--- current subscription (Free after 0201). Batched and tagged like 0201.
+-- current subscription (Free after 0201). Batched and tagged like 0201, with
+-- the keyset bound repeated inside NOT EXISTS for the same reason.
 -- toolkit:batch
+WITH done AS (
+    SELECT
+        coalesce(
+            (
+                SELECT c.user_id FROM credits AS c
+                WHERE c.source = 'phase_2_backfill'
+                ORDER BY c.user_id DESC
+                LIMIT 1
+            ),
+            '00000000-0000-0000-0000-000000000000'::uuid
+        ) AS last_user_id
+)
+
 INSERT INTO credits (
     user_id, monthly_quota, balance, daily_cap, source,
     last_daily_reset_at, last_monthly_reset_at
@@ -34,15 +48,10 @@ INNER JOIN LATERAL (
     LIMIT 1
 ) AS p ON TRUE
 WHERE
-    u.id > coalesce(
-        (
-            SELECT c.user_id FROM credits AS c
-            WHERE c.source = 'phase_2_backfill'
-            ORDER BY c.user_id DESC
-            LIMIT 1
-        ),
-        '00000000-0000-0000-0000-000000000000'::uuid
+    u.id > (SELECT d.last_user_id FROM done AS d)
+    AND NOT EXISTS (
+        SELECT 1 FROM credits AS c
+        WHERE c.user_id = u.id AND c.user_id > (SELECT d.last_user_id FROM done AS d)
     )
-    AND NOT EXISTS (SELECT 1 FROM credits AS c WHERE c.user_id = u.id)
 ORDER BY u.id
 LIMIT current_setting('toolkit.batch_size')::integer;

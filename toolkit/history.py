@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from importlib.metadata import version as package_version
 from datetime import datetime
+from importlib.metadata import version as package_version
 
 import psycopg
 from psycopg.rows import dict_row
@@ -100,7 +100,8 @@ class History:
                 current = self.conn.execute("SELECT coalesce(max(version), 0) FROM toolkit.layout").fetchone()[0]
                 if current > len(LAYOUTS):
                     raise BadInput(f"the history in schema toolkit has layout {current}, newer than this toolkit "
-                                   f"({package_version('toolkit')}) knows ({len(LAYOUTS)}): upgrade toolkit before running it here")
+                                   f"({package_version('toolkit')}) knows ({len(LAYOUTS)}): "
+                                   "upgrade toolkit before running it here")
                 for version in range(current + 1, len(LAYOUTS) + 1):
                     self.conn.execute(LAYOUTS[version - 1])
                     self.conn.execute("INSERT INTO toolkit.layout (version, installed_by) VALUES (%s, %s)",

@@ -52,10 +52,6 @@ class Session:
         self.progress.phase_started(phase, pending)
         self._pre_validate(phase, resuming=len(pending) < len(phase.migrations), result=result)
         speed_before = self._measure_key_queries(phase, "before")
-        wrong = wrong_queries(speed_before, phase.key_queries)
-        if wrong:
-            raise PlanError(wrong[0].path, f"key query {wrong[0].name} cannot run: {speed_before[wrong[0].name].error}",
-                            wrong[0].line)
         before = take_fingerprint(self.conn)
         ran = self._run_migrations(phase, pending, before, result)
         self._post_validate(phase, ran, before, result)
@@ -97,6 +93,10 @@ class Session:
             return {}
         measured = measure(self.conn, phase.key_queries, self.settings.key_query_runs)
         self.progress.key_queries_measured(phase, when, measured)
+        wrong = wrong_queries(measured, phase.key_queries)
+        if wrong and when == "before":  # after the phase, a query that stopped running counts as slower
+            query = wrong[0]
+            raise PlanError(query.path, f"key query {query.name} cannot run: {measured[query.name].error}", query.line)
         return measured
 
     def _compare_key_queries(self, phase: Phase, speed_before: dict, ran, before: Fingerprint, result) -> None:

@@ -14,12 +14,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import version as package_version
+from importlib.metadata import PackageNotFoundError, version as package_version
 
 import psycopg
 from psycopg.rows import dict_row
 
 from .errors import BadInput
+
+
+def _toolkit_version() -> str:
+    try:
+        return package_version("toolkit")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
 
 # The history's own layout, one step per version, each run once in order and recorded in
 # toolkit.layout. A later toolkit appends steps, never edits one. Step 1 is written to also
@@ -97,15 +105,16 @@ class History:
                 self.conn.execute("CREATE SCHEMA IF NOT EXISTS toolkit")
                 self.conn.execute("CREATE TABLE IF NOT EXISTS toolkit.layout (version integer PRIMARY KEY, "
                                   "installed_at timestamptz NOT NULL DEFAULT now(), installed_by text NOT NULL)")
+                this = _toolkit_version()
                 current = self.conn.execute("SELECT coalesce(max(version), 0) FROM toolkit.layout").fetchone()[0]
                 if current > len(LAYOUTS):
                     raise BadInput(f"the history in schema toolkit has layout {current}, newer than this toolkit "
-                                   f"({package_version('toolkit')}) knows ({len(LAYOUTS)}): "
+                                   f"({this}) knows ({len(LAYOUTS)}): "
                                    "upgrade toolkit before running it here")
                 for version in range(current + 1, len(LAYOUTS) + 1):
                     self.conn.execute(LAYOUTS[version - 1])
                     self.conn.execute("INSERT INTO toolkit.layout (version, installed_by) VALUES (%s, %s)",
-                                      [version, f"toolkit {package_version('toolkit')}"])
+                                      [version, f"toolkit {this}"])
         except psycopg.errors.InsufficientPrivilege as exc:
             raise BadInput(
                 f"cannot create the history schema 'toolkit': {exc.diag.message_primary}; "

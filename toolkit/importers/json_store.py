@@ -410,10 +410,15 @@ def _merge_sessions(conn, file: _File, rejects: common.Rejects) -> None:
         ON CONFLICT DO NOTHING""").rowcount
 
 
+def _latest_per_user(file: _File) -> str:
+    """The staged record per user that counts: the latest `updated_at`, then the last in the file."""
+    return (f"SELECT DISTINCT ON (user_id) * FROM {file.staged} "
+            "ORDER BY user_id, updated_at DESC NULLS LAST, line DESC")
+
+
 def _merge_user_plans(conn, file: _File, rejects: common.Rejects) -> None:
     """A store plan becomes the user's current subscription unless the database already has another one."""
-    latest = (f"SELECT DISTINCT ON (user_id) * FROM {file.staged} "
-              "ORDER BY user_id, updated_at DESC NULLS LAST, line DESC")
+    latest = _latest_per_user(file)
     common.reject_staged(
         conn, rejects, file.counts.file, file.raw, file.staged,
         f"s.line IN (SELECT line FROM ({latest}) AS l WHERE EXISTS ("
@@ -435,8 +440,7 @@ def _merge_user_plans(conn, file: _File, rejects: common.Rejects) -> None:
 def _merge_cpd_state(conn, file: _File, rejects: common.Rejects) -> None:
     """One state per user and the newest wins: a store record replaces the database's only when it was
     updated later (a record without updated_at never replaces one)."""
-    latest = (f"SELECT DISTINCT ON (user_id) * FROM {file.staged} "
-              "ORDER BY user_id, updated_at DESC NULLS LAST, line DESC")
+    latest = _latest_per_user(file)
     file.counts.merged = conn.execute(f"""
         UPDATE cpd_state AS c SET state = l.state, updated_at = l.updated_at
         FROM ({latest}) AS l

@@ -7,7 +7,9 @@ applying the same SQL naively.
    subscription and credits rows once those tables exist, as an application deployed
    in step would), updates and lookups on users, businesses and health_metrics.
    Latency is measured from each transaction's *scheduled* start, so a client held
-   up by a lock is charged for all of it (no coordinated omission).
+   up by a lock is charged for all of it (no coordinated omission). Each request has a
+   deadline from that start, as an application or its load balancer has: the client
+   cancels the transaction when it passes, and a request that ends after it failed.
 3. A quiet baseline under load, then phases 1-7 with the toolkit (lock_timeout,
    retries, CONCURRENTLY, NOT VALID, batches), then the same on the copy with the
    naive SQL by psql: plain CREATE INDEX, constraints validated at once, one-shot
@@ -21,6 +23,7 @@ applying the same SQL naively.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import multiprocessing
 import os
@@ -48,16 +51,20 @@ from toolkit.sample_data import load_sample_data
 from .server import bench_server
 
 REPO = Path(__file__).resolve().parent.parent
-MIX = [("signup", 10), ("touch_user", 30), ("add_metric", 20), ("touch_business", 10),
-       ("user_by_email", 15), ("businesses_by_owner", 15)]
+MIX = [("signup", 10), ("touch_user", 20), ("add_metric", 20), ("touch_business", 10),
+       ("user_by_email", 15), ("businesses_by_owner", 15), ("subscription_lookup", 10)]
 
 
 @dataclass
 class Sample:
     at: float  # seconds since the run started
     latency_ms: float
-    ok: bool
     kind: str
+    failure: str | None = None  # None, "deadline" (the application gave up) or the server's error, "deadlock"...
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
 
 @dataclass
@@ -102,23 +109,39 @@ class Workload:
         while not self.stop_event.is_set():
             time.sleep(max(0.0, scheduled - time.monotonic()))
             kind = rnd.choice(kinds)
-            ok = True
-            try:
-                if conn is None or conn.broken:
-                    # Like an application: a request gives up after its timeout (lock waits included).
-                    conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client",
-                                           options=f"-c statement_timeout={self.timeout_ms}")
-                with conn.transaction():
-                    getattr(self, kind)(conn, rnd)
-            except psycopg.Error:
-                ok = False
+            if conn is None or conn.broken:
+                # statement_timeout only backs up the deadline below, should this process be too busy to cancel
+                conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client",
+                                       options=f"-c statement_timeout={self.timeout_ms}")
+            failure = self._request(conn, kind, rnd, deadline=scheduled + self.timeout_ms / 1000)
             done = time.monotonic()
             with self.lock:
                 self.run.samples.append(Sample(round(scheduled - self.started, 4),
-                                               round((done - scheduled) * 1000, 3), ok, kind))
+                                               round((done - scheduled) * 1000, 3), kind, failure))
             scheduled += interval
         if conn is not None:
             conn.close()
+
+    def _request(self, conn, kind: str, rnd, deadline: float) -> str | None:
+        """One request: its transaction, cancelled when the deadline passes. A statement_timeout alone
+        would let a signup whose three statements each waited 0.9 s count as a success after 2.7 s."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "deadline"  # it waited its whole budget for this client to finish the one before
+        watchdog = threading.Timer(remaining, conn.cancel_safe)
+        watchdog.start()
+        try:
+            with conn.transaction():
+                getattr(self, kind)(conn, rnd)
+        except psycopg.errors.QueryCanceled:
+            return "deadline"
+        except psycopg.Error as exc:
+            return type(exc).__name__
+        finally:
+            watchdog.cancel()
+            watchdog.join()  # a cancel already on its way must not hit this client's next request
+        # a cancel that reached the server between two statements is ignored; the user still saw a timeout
+        return "deadline" if time.monotonic() > deadline else None
 
     def signup(self, conn, rnd):
         # The application writes what the schema has, checked in the same transaction,
@@ -148,6 +171,14 @@ class Workload:
 
     def user_by_email(self, conn, rnd):
         conn.execute("SELECT id, display_name FROM users WHERE email = %s", (rnd.choice(self.users)[1],)).fetchall()
+
+    def subscription_lookup(self, conn, rnd):
+        # 004's key query: what plan is this user on (once phase 1 has made the table)
+        if conn.execute("SELECT to_regclass('user_subscriptions') IS NOT NULL").fetchone()[0]:
+            conn.execute("SELECT us.status, sp.name, sp.ai_analysis_limit FROM user_subscriptions AS us "
+                         "JOIN subscription_plans AS sp ON sp.id = us.plan_id "
+                         "WHERE us.user_id = %s AND us.status IN ('trialing', 'active', 'past_due')",
+                         (rnd.choice(self.users)[0],)).fetchall()
 
     def businesses_by_owner(self, conn, rnd):
         conn.execute("SELECT id, name FROM businesses WHERE owner_id = %s", (rnd.choice(self.businesses)[1],)).fetchall()
@@ -247,8 +278,9 @@ def summarize(run: Run) -> dict:
     def stats(samples):
         latencies = sorted(s.latency_ms for s in samples)
         if not latencies:
-            return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
-        return {"count": len(latencies), "p50_ms": round(statistics.median(latencies), 2),
+            return {"count": 0, "failed": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+        return {"count": len(latencies), "failed": sum(not s.ok for s in samples),
+                "p50_ms": round(statistics.median(latencies), 2),
                 "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
                 "max_ms": round(latencies[-1], 2)}
 
@@ -260,6 +292,7 @@ def summarize(run: Run) -> dict:
         "longest_wait_ms": max((s.latency_ms for s in during), default=None),
         "failed_transactions": sum(not s.ok for s in during),
         "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
+        "failed_by_cause": dict(sorted(collections.Counter(s.failure for s in during if not s.ok).items())),
         "migration_seconds": round(run.migration_end - run.migration_start, 2),
         "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
         "error": run.error,
@@ -326,7 +359,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--rate", type=float, default=100.0, help="client transactions per second, all clients")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--client-timeout", type=int, default=1000,
-                        help="ms: each client's statement_timeout, as an application would set")
+                        help="ms: each request's deadline from its scheduled start; later counts as failed")
     parser.add_argument("--batch-size", type=int, default=Batching.size, help="the toolkit's rows per batch (phase 2)")
     parser.add_argument("--batch-pause", type=float, default=Batching.pause,
                         help="the toolkit's seconds between batches: less load on clients, longer migration")
@@ -377,7 +410,7 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
                         "postgresql": version},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
-                      "client_statement_timeout_ms": args.client_timeout,
+                      "client_deadline_ms": args.client_timeout,
                       "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause"},
             "runs": {run.name: summarize(run) for run in runs},
         }

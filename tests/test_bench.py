@@ -1,8 +1,19 @@
 """The benchmarks run end to end: the live-load smoke run reports every field; the import bench imports."""
 
 import json
+import random
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
 
 from bench import import_users, live_load
+from toolkit import api
+from toolkit.sample_data import load_sample_data
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
@@ -13,8 +24,8 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
     assert set(report["runs"]) == {"toolkit", "naive"}
     for name, run in report["runs"].items():
         for period in ("baseline", "during_migration"):
-            assert set(run[period]) == {"count", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
-        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "migration_seconds", "phases",
+            assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
+        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
                 "max_within_2x_baseline_max", "ratio_to_baseline", "error"} <= set(run)
         ratio = run["ratio_to_baseline"]
@@ -33,3 +44,43 @@ def test_import_bench_imports_its_generated_file_merging_every_tenth_row(server)
     # every tenth row repeats the previous row's email in another case: one user, both rows' identities
     assert (summary.read, summary.inserted, summary.skipped, summary.rejected) == (500, 451, 49, 0)
     assert summary.identities_added == 550  # 500 google ids, and a github id on every tenth row
+
+
+@pytest.fixture
+def workload(db):
+    """The benchmark's clients on a small phase-0 database, with a 300 ms request deadline."""
+    api.apply(db, 0, settings=api.Settings(project=REPO))
+    load_sample_data(db, users=50)
+    load = live_load.Workload(db, rate=10, clients=1, run=live_load.Run("test"), started=time.monotonic(),
+                              timeout_ms=300)
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        yield load, conn
+
+
+def test_bench_client_request_blocked_past_its_deadline_is_cancelled_not_committed_late(workload, db):
+    load, conn = workload
+    before = conn.execute("SELECT max(last_seen_at) FROM users").fetchone()[0]
+    locked = threading.Event()
+
+    def hold_lock_for_three_seconds():
+        with psycopg.connect(db.dsn) as holder:
+            holder.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(3)
+
+    holder = threading.Thread(target=hold_lock_for_three_seconds)
+    holder.start()
+    locked.wait()
+    failure = load._request(conn, "touch_user", random.Random(1), deadline=time.monotonic() + 0.3)
+    holder.join()
+    assert failure == "deadline"
+    # cancelled at its deadline, the UPDATE never ran; left waiting, it would have committed after the lock
+    assert conn.execute("SELECT max(last_seen_at) FROM users").fetchone()[0] == before
+
+
+def test_bench_client_request_whose_deadline_passed_before_it_started_is_failed_without_running(workload):
+    load, conn = workload
+    before = conn.execute("SELECT max(last_seen_at) FROM users").fetchone()[0]
+    failure = load._request(conn, "touch_user", random.Random(1), deadline=time.monotonic() - 0.001)
+    assert failure == "deadline"
+    assert conn.execute("SELECT max(last_seen_at) FROM users").fetchone()[0] == before

@@ -326,14 +326,14 @@ def plot(runs: list[Run], path: Path) -> None:
                      label="failed")
         for index, (phase, start, _) in enumerate(run.phases):
             axis.axvline(start, color="grey", linewidth=0.6)
-            # phases a second apart would print on top of each other: stagger the labels upwards
-            axis.text(start, 1.01 + 0.045 * (index % 4), str(phase), transform=axis.get_xaxis_transform(),
-                      fontsize=7, ha="center")
+            # phases a second apart would print on top of each other: stagger the labels, inside the frame
+            axis.text(start, 0.97 - 0.07 * (index % 4), f" {phase}", transform=axis.get_xaxis_transform(),
+                      fontsize=7, ha="left", va="top")
         axis.axvline(run.migration_end, color="black", linewidth=0.8)
         axis.set_yscale("log")
         axis.set_ylabel("client latency (ms)")
         axis.set_title(f"{run.name}: phases 1-7 under load (numbers mark phase starts)", fontsize=10)
-        axis.legend(loc="upper right", fontsize=8)
+        axis.legend(loc="lower right", fontsize=8)
     axes[-1].set_xlabel("seconds since the load started")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -140,3 +140,35 @@ def test_a_deadlock_victim_step_is_retried(toolkit, project):
     result = toolkit("apply", "--phase", "1", project=root)
     assert result.exit_code == OK, result.output
     assert "0101_add_note: deadlock detected; retry 1" in result.stderr
+
+
+PARENT_AND_CHILD = {
+    "migrations/0001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+                                    "CREATE TABLE plans (account_id bigint);\n",
+    "rollbacks/0001_accounts.sql": "DROP TABLE plans;\nDROP TABLE accounts;\n",
+    "migrations/0101_fk_plans_account.sql": "ALTER TABLE plans ADD CONSTRAINT fk_plans_account "
+                                            "FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n",
+    "rollbacks/0101_fk_plans_account.sql": "ALTER TABLE plans DROP CONSTRAINT fk_plans_account;\n",
+}
+
+
+def test_new_foreign_key_locks_the_referenced_table_first_so_a_parent_then_child_writer_goes_through(
+        toolkit, db, project):
+    # An application writes the parent row, then the child. ADD FOREIGN KEY locks the child table, then
+    # the parent: taken in that order it would hold the child while waiting for the parent, the writer
+    # would wait for the child, and one of the two would be cancelled (lock timeout or deadlock).
+    root = project(PARENT_AND_CHILD)
+    toolkit("apply", "--phase", "0", project=root)
+    results = []
+    with psycopg.connect(db.dsn, options="-c lock_timeout=10s") as app, psycopg.connect(db.dsn) as watcher:
+        app.execute("INSERT INTO accounts VALUES (1)")
+        applying = threading.Thread(target=lambda: results.append(
+            toolkit("apply", "--phase", "1", "--lock-timeout", "5", project=root)))
+        applying.start()
+        while not watcher.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+            pass  # until the migration waits for the application's transaction
+        app.execute("INSERT INTO plans VALUES (1)")
+        app.commit()
+        applying.join()
+    assert results[0].exit_code == OK, results[0].output
+    assert "retry" not in results[0].stderr

@@ -8,6 +8,8 @@ The one place that decides:
   lock_not_available (55P03) so it never queues behind a long transaction while
   blocking everyone behind it; a concurrent index build gets its own, longer wait,
   because a short lock_timeout also cancels its wait for older transactions;
+- a new foreign key locks the table it references before its own, in the order
+  applications write (parent, then child), so it cannot deadlock with a signup;
 - an INVALID index left by an earlier failed concurrent build is dropped before
   the build is tried again (IF NOT EXISTS would silently keep it);
 - a batched statement (`-- toolkit:batch`) is repeated, each batch its own short
@@ -179,7 +181,14 @@ class Executor:
     def _execute(self, script: Script, statement: Statement) -> int:
         faults.boundary()
         try:
-            return self.conn.execute(statement.text).rowcount
+            if not statement.locks_first:
+                return self.conn.execute(statement.text).rowcount
+            with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
+                for schema, table in statement.locks_first:
+                    # the mode ADD FOREIGN KEY takes on it anyway, so nothing is locked harder than before
+                    self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
+                        sql.Identifier(*(part for part in (schema, table) if part))))
+                return self.conn.execute(statement.text).rowcount
         except psycopg.Error as exc:
             message = exc.diag.message_primary or " ".join(str(exc).split())
             if self.conn.broken:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pglast import ast, parse_sql
+from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 from .errors import PlanError
@@ -40,6 +40,10 @@ class Statement:
     needs_autocommit: bool
     builds_index: IndexTarget | None = None
     batched: bool = False  # repeated, one transaction per batch, until it touches no row
+    # Tables a new foreign key references, (schema, name): locked before the statement, in the order an
+    # application writes (parent row, then child), because ALTER TABLE locks the child first and would
+    # otherwise hold it while it waits for a writer that is about to insert the child.
+    locks_first: tuple[tuple[str | None, str], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -142,6 +146,7 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
         needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
         builds_index=target,
         batched=_batched(directives, node, text, path, line),
+        locks_first=_referenced_by_new_foreign_keys(node),
     )
 
 
@@ -169,6 +174,20 @@ def _batched(directives: set[str], node, text: str, path: Path, line: int) -> bo
         raise PlanError(path, f"a batched statement must limit itself with current_setting('{BATCH_SIZE_SETTING}')",
                         line)
     return True
+
+
+def _referenced_by_new_foreign_keys(node: ast.Node) -> tuple[tuple[str | None, str], ...]:
+    """ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY / ADD COLUMN ... REFERENCES: the referenced tables."""
+    if not isinstance(node, ast.AlterTableStmt):
+        return ()
+    constraints = []
+    for command in node.cmds or ():
+        if isinstance(command.def_, ast.Constraint):
+            constraints.append(command.def_)
+        elif isinstance(command.def_, ast.ColumnDef):
+            constraints.extend(c for c in command.def_.constraints or () if isinstance(c, ast.Constraint))
+    tables = (c.pktable for c in constraints if c.contype == enums.ConstrType.CONSTR_FOREIGN)
+    return tuple(dict.fromkeys((t.schemaname, t.relname) for t in tables))
 
 
 def is_concurrent(node: ast.Node) -> bool:

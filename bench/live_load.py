@@ -71,25 +71,37 @@ class Sample:
 class Run:
     name: str
     samples: list[Sample] = field(default_factory=list)
+    reports: list[Sample] = field(default_factory=list)  # the analytics reader's, kept apart: seconds, not ms
     phases: list[tuple[int, float, float]] = field(default_factory=list)  # phase, start, end (run seconds)
     migration_start: float = 0.0
     migration_end: float = 0.0
     error: str | None = None
 
 
-class Workload:
-    """Fixed-rate clients on their own connections."""
+@dataclass(frozen=True)
+class Load:
+    rate: float = 100.0  # client transactions per second, all clients together
+    clients: int = 4
+    deadline_ms: int = 1000  # a request's budget from its scheduled start
+    report_every: float = 0.0  # seconds between the analytics reader's queries; 0 = no reader
 
-    def __init__(self, target: Target, rate: float, clients: int, run: Run, started: float, timeout_ms: int):
-        self.target, self.rate, self.clients, self.run, self.started = target, rate, clients, run, started
-        self.timeout_ms = timeout_ms
+
+class Workload:
+    """Fixed-rate clients on their own connections, and an optional analytics reader."""
+
+    def __init__(self, target: Target, load: Load, run: Run, started: float):
+        self.target, self.run, self.started = target, run, started
+        self.rate, self.clients, self.timeout_ms, self.report_every = (load.rate, load.clients, load.deadline_ms,
+                                                                       load.report_every)
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         with psycopg.connect(target.dsn, autocommit=True) as conn:
             self.users = conn.execute("SELECT id, email FROM users TABLESAMPLE SYSTEM (5) LIMIT 20000").fetchall() \
                 or conn.execute("SELECT id, email FROM users LIMIT 20000").fetchall()
             self.businesses = conn.execute("SELECT id, owner_id FROM businesses LIMIT 20000").fetchall()
-        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
+        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(self.clients)]
+        if self.report_every:
+            self.threads.append(threading.Thread(target=self._reporter, daemon=True))
 
     def start(self):
         for t in self.threads:
@@ -121,6 +133,36 @@ class Workload:
             scheduled += interval
         if conn is not None:
             conn.close()
+
+    def _reporter(self):
+        """An analytics reader: every report_every seconds, one query over the big tables that takes a second
+        or two and holds its tables' ACCESS SHARE lock until it ends, as dashboards, exports and pg_dump do.
+        It is what DDL ends up queued behind on a real database, with every client queued behind the DDL."""
+        with psycopg.connect(self.target.dsn, autocommit=True, application_name="bench report") as conn:
+            scheduled = time.monotonic() + self.report_every
+            while not self.stop_event.wait(max(0.0, scheduled - time.monotonic())):
+                failure = None
+                try:
+                    self.health_by_plan(conn)
+                except psycopg.Error as exc:
+                    failure = type(exc).__name__
+                done = time.monotonic()
+                with self.lock:
+                    self.run.reports.append(Sample(round(scheduled - self.started, 4),
+                                                   round((done - scheduled) * 1000, 3), "report", failure))
+                scheduled = max(scheduled + self.report_every, done)
+
+    def health_by_plan(self, conn):
+        if conn.execute("SELECT to_regclass('user_subscriptions') IS NOT NULL").fetchone()[0]:
+            conn.execute("SELECT sp.name, count(DISTINCT b.id), avg(hm.health_score) FROM health_metrics AS hm "
+                         "JOIN businesses AS b ON b.id = hm.business_id "
+                         "JOIN user_subscriptions AS us ON us.user_id = b.owner_id "
+                         "AND us.status IN ('trialing', 'active', 'past_due') "
+                         "JOIN subscription_plans AS sp ON sp.id = us.plan_id GROUP BY sp.name").fetchall()
+        else:
+            conn.execute("SELECT hm.metric_type, count(DISTINCT b.id), avg(hm.health_score) "
+                         "FROM health_metrics AS hm JOIN businesses AS b ON b.id = hm.business_id "
+                         "GROUP BY hm.metric_type").fetchall()
 
     def _request(self, conn, kind: str, rnd, deadline: float) -> str | None:
         """One request: its transaction, cancelled when the deadline passes. A statement_timeout alone
@@ -258,10 +300,9 @@ def apply_naively(target: Target, run: Run, started: float, bindir: Path) -> Non
             return
 
 
-def measure(run: Run, target: Target, baseline_s: float, settle_s: float, rate: float, clients: int,
-            timeout_ms: int, apply) -> None:
+def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: float, apply) -> None:
     started = time.monotonic()
-    workload = Workload(target, rate, clients, run, started, timeout_ms)
+    workload = Workload(target, load, run, started)
     workload.start()
     time.sleep(baseline_s)
     run.migration_start = round(time.monotonic() - started, 2)
@@ -284,11 +325,15 @@ def summarize(run: Run) -> dict:
                 "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
                 "max_ms": round(latencies[-1], 2)}
 
-    baseline = [s for s in run.samples if s.at < run.migration_start]
-    during = [s for s in run.samples if run.migration_start <= s.at <= run.migration_end]
+    def split(samples):
+        return ([s for s in samples if s.at < run.migration_start],
+                [s for s in samples if run.migration_start <= s.at <= run.migration_end])
+
+    baseline, during = split(run.samples)
     summary = {
         "baseline": stats(baseline),
         "during_migration": stats(during),
+        "reports": dict(zip(("baseline", "during_migration"), map(stats, split(run.reports)))),
         "longest_wait_ms": max((s.latency_ms for s in during), default=None),
         "failed_transactions": sum(not s.ok for s in during),
         "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
@@ -348,6 +393,11 @@ def table(report: dict) -> str:
         rows.append(f"{name:10} {b['p50_ms']:>9} {b['p99_ms']:>9} {b['max_ms']:>9} {d['p50_ms']:>8} {d['p99_ms']:>8} "
                     f"{d['max_ms']:>9} {r['failed_transactions']:>7} {r['migration_seconds']:>9}s   "
                     f"{x['p50']}x/{x['p99']}x/{x['max']}x")
+    for name, r in report["runs"].items():
+        b, d = r["reports"]["baseline"], r["reports"]["during_migration"]
+        if b["count"] or d["count"]:
+            rows.append(f"{name:10} analytics reader: {b['count']} reports before, max {b['max_ms']} ms; "
+                        f"{d['count']} during, max {d['max_ms']} ms, {d['failed']} failed")
     return "\n".join(rows)
 
 
@@ -356,10 +406,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--smoke", action="store_true", help="small and quick (under 2 minutes)")
     parser.add_argument("--users", type=int)
     parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
-    parser.add_argument("--rate", type=float, default=100.0, help="client transactions per second, all clients")
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--client-timeout", type=int, default=1000,
+    parser.add_argument("--rate", type=float, default=Load.rate, help="client transactions per second, all clients")
+    parser.add_argument("--clients", type=int, default=Load.clients)
+    parser.add_argument("--deadline", type=int, default=Load.deadline_ms,
                         help="ms: each request's deadline from its scheduled start; later counts as failed")
+    parser.add_argument("--report-every", type=float, default=5.0,
+                        help="seconds between the analytics reader's 1-2 s queries (0: no reader)")
     parser.add_argument("--batch-size", type=int, default=Batching.size, help="the toolkit's rows per batch (phase 2)")
     parser.add_argument("--batch-pause", type=float, default=Batching.pause,
                         help="the toolkit's seconds between batches: less load on clients, longer migration")
@@ -401,16 +453,16 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
         settle(server, list(names.values()))
         runs = [Run("toolkit"), Run("naive")]
         batching = Batching(size=args.batch_size, pause=args.batch_pause)
-        measure(runs[0], toolkit_db, baseline, 2.0, args.rate, args.clients, args.client_timeout,
-                lambda t, r, s: apply_with_toolkit(t, r, s, batching))
-        measure(runs[1], server.with_database(names["naive"]), baseline, 2.0, args.rate, args.clients,
-                args.client_timeout, lambda t, r, s: apply_naively(t, r, s, bindir))
+        load = Load(args.rate, args.clients, args.deadline, args.report_every)
+        measure(runs[0], toolkit_db, load, baseline, 2.0, lambda t, r, s: apply_with_toolkit(t, r, s, batching))
+        measure(runs[1], server.with_database(names["naive"]), load, baseline, 2.0,
+                lambda t, r, s: apply_naively(t, r, s, bindir))
         report = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "postgresql": version},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
-                      "client_deadline_ms": args.client_timeout,
+                      "client_deadline_ms": args.deadline, "report_every_seconds": args.report_every,
                       "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause"},
             "runs": {run.name: summarize(run) for run in runs},
         }

@@ -17,17 +17,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
-    live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--dsn", server.dsn,
-                    "--out", str(tmp_path)])
+    live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--report-every", "0.2",
+                    "--dsn", server.dsn, "--out", str(tmp_path)])
     report = json.loads((tmp_path / "smoke.json").read_text())
     assert set(report) == {"machine", "scale", "runs"}
     assert set(report["runs"]) == {"toolkit", "naive"}
     for name, run in report["runs"].items():
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
-        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "migration_seconds", "phases",
+        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "reports",
+                "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
                 "max_within_2x_baseline_max", "ratio_to_baseline", "error"} <= set(run)
+        assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
     # The toolkit must get through; naive SQL may legitimately fail part way (e.g. a deadlock with a
@@ -51,8 +53,8 @@ def workload(db):
     """The benchmark's clients on a small phase-0 database, with a 300 ms request deadline."""
     api.apply(db, 0, settings=api.Settings(project=REPO))
     load_sample_data(db, users=50)
-    load = live_load.Workload(db, rate=10, clients=1, run=live_load.Run("test"), started=time.monotonic(),
-                              timeout_ms=300)
+    load = live_load.Workload(db, live_load.Load(rate=10, clients=1, deadline_ms=300), live_load.Run("test"),
+                              started=time.monotonic())
     with psycopg.connect(db.dsn, autocommit=True) as conn:
         yield load, conn
 

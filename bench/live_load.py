@@ -338,6 +338,8 @@ def summarize(run: Run) -> dict:
         "failed_transactions": sum(not s.ok for s in during),
         "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
         "failed_by_cause": dict(sorted(collections.Counter(s.failure for s in during if not s.ok).items())),
+        # which requests the migration slows: writes wait for the WAL flush, reads only for a CPU
+        "p99_ms_by_kind": {k: stats([s for s in during if s.kind == k])["p99_ms"] for k, _ in MIX},
         "migration_seconds": round(run.migration_end - run.migration_start, 2),
         "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
         "error": run.error,

@@ -26,7 +26,7 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "reports",
-                "migration_seconds", "phases",
+                "p99_ms_by_kind", "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
                 "max_within_2x_baseline_max", "ratio_to_baseline", "error"} <= set(run)
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients

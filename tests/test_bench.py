@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from bench import import_users, live_load
+from bench.workload import Load, Run, Workload
 from toolkit import api
 from toolkit.sample_data import load_sample_data
 
@@ -53,8 +54,8 @@ def workload(db):
     """The benchmark's clients on a small phase-0 database, with a 300 ms request deadline."""
     api.apply(db, 0, settings=api.Settings(project=REPO))
     load_sample_data(db, users=50)
-    load = live_load.Workload(db, live_load.Load(rate=10, clients=1, deadline_ms=300), live_load.Run("test"),
-                              started=time.monotonic())
+    load = Workload(db, Load(rate=10, clients=1, deadline_ms=300), Run("test"),
+                    started=time.monotonic())
     with psycopg.connect(db.dsn, autocommit=True) as conn:
         yield load, conn
 

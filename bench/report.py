@@ -1,0 +1,97 @@
+"""What a benchmark run measured: a JSON-ready summary, a one-screen table, a plot."""
+
+from __future__ import annotations
+
+import collections
+import statistics
+from pathlib import Path
+
+from .workload import MIX, Run
+
+
+def summarize(run: Run) -> dict:
+    def stats(samples):
+        latencies = sorted(s.latency_ms for s in samples)
+        if not latencies:
+            return {"count": 0, "failed": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+        return {"count": len(latencies), "failed": sum(not s.ok for s in samples),
+                "p50_ms": round(statistics.median(latencies), 2),
+                "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+                "max_ms": round(latencies[-1], 2)}
+
+    def split(samples):
+        return ([s for s in samples if s.at < run.migration_start],
+                [s for s in samples if run.migration_start <= s.at <= run.migration_end])
+
+    baseline, during = split(run.samples)
+    summary = {
+        "baseline": stats(baseline),
+        "during_migration": stats(during),
+        "reports": dict(zip(("baseline", "during_migration"), map(stats, split(run.reports)))),
+        "longest_wait_ms": max((s.latency_ms for s in during), default=None),
+        "failed_transactions": sum(not s.ok for s in during),
+        "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
+        "failed_by_cause": dict(sorted(collections.Counter(s.failure for s in during if not s.ok).items())),
+        # which requests the migration slows: writes wait for the WAL flush, reads only for a CPU
+        "p99_ms_by_kind": {k: stats([s for s in during if s.kind == k])["p99_ms"] for k, _ in MIX},
+        "migration_seconds": round(run.migration_end - run.migration_start, 2),
+        "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
+        "error": run.error,
+    }
+    base, mig = summary["baseline"], summary["during_migration"]
+
+    def within(value, limit):
+        return bool(value is not None and limit and value <= 2 * limit)
+
+    summary["ratio_to_baseline"] = {  # during-migration figure / the same run's quiet baseline
+        key: round(mig[f"{key}_ms"] / base[f"{key}_ms"], 2) if mig[f"{key}_ms"] and base[f"{key}_ms"] else None
+        for key in ("p50", "p99", "max")}
+    summary["max_within_2x_baseline_p99"] = within(mig["max_ms"], base["p99_ms"])  # the issue's target
+    summary["p99_within_2x_baseline_p99"] = within(mig["p99_ms"], base["p99_ms"])
+    summary["max_within_2x_baseline_max"] = within(mig["max_ms"], base["max_ms"])  # quiet load's own worst case
+    return summary
+
+
+def plot(runs: list[Run], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(runs), 1, figsize=(11, 3.6 * len(runs)), sharey=True)
+    for axis, run in zip(axes, runs):
+        ok = [s for s in run.samples if s.ok]
+        failed = [s for s in run.samples if not s.ok]
+        axis.scatter([s.at for s in ok], [s.latency_ms for s in ok], s=3, alpha=0.5, label="transaction")
+        axis.scatter([s.at for s in failed], [max(s.latency_ms, 0.1) for s in failed], s=18, c="red", marker="x",
+                     label="failed")
+        for index, (phase, start, _) in enumerate(run.phases):
+            axis.axvline(start, color="grey", linewidth=0.6)
+            # phases a second apart would print on top of each other: stagger the labels, inside the frame
+            axis.text(start, 0.97 - 0.07 * (index % 4), f" {phase}", transform=axis.get_xaxis_transform(),
+                      fontsize=7, ha="left", va="top")
+        axis.axvline(run.migration_end, color="black", linewidth=0.8)
+        axis.set_yscale("log")
+        axis.set_ylabel("client latency (ms)")
+        axis.set_title(f"{run.name}: phases 1-7 under load (numbers mark phase starts)", fontsize=10)
+        axis.legend(loc="lower right", fontsize=8)
+    axes[-1].set_xlabel("seconds since the load started")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def table(report: dict) -> str:
+    rows = [f"{'':10} {'base p50':>9} {'base p99':>9} {'base max':>9} {'mig p50':>8} {'mig p99':>8} "
+            f"{'mig max':>9} {'failed':>7} {'migration':>10}   ratio p50/p99/max"]
+    for name, r in report["runs"].items():
+        b, d, x = r["baseline"], r["during_migration"], r["ratio_to_baseline"]
+        rows.append(f"{name:10} {b['p50_ms']:>9} {b['p99_ms']:>9} {b['max_ms']:>9} {d['p50_ms']:>8} {d['p99_ms']:>8} "
+                    f"{d['max_ms']:>9} {r['failed_transactions']:>7} {r['migration_seconds']:>9}s   "
+                    f"{x['p50']}x/{x['p99']}x/{x['max']}x")
+    for name, r in report["runs"].items():
+        b, d = r["reports"]["baseline"], r["reports"]["during_migration"]
+        if b["count"] or d["count"]:
+            rows.append(f"{name:10} analytics reader: {b['count']} reports before, max {b['max_ms']} ms; "
+                        f"{d['count']} during, max {d['max_ms']} ms, {d['failed']} failed")
+    return "\n".join(rows)

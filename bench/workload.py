@@ -42,7 +42,7 @@ class Sample:
 class Run:
     name: str
     samples: list[Sample] = field(default_factory=list)
-    reports: list[Sample] = field(default_factory=list)  # the analytics reader's, kept apart: seconds, not ms
+    reports: list[Sample] = field(default_factory=list)  # the analytics reader's, kept apart: they last seconds
     phases: list[tuple[int, float, float]] = field(default_factory=list)  # phase, start, end (run seconds)
     migration_start: float = 0.0
     migration_end: float = 0.0
@@ -61,17 +61,15 @@ class Workload:
     """Fixed-rate clients on their own connections, and an optional analytics reader."""
 
     def __init__(self, target: Target, load: Load, run: Run, started: float):
-        self.target, self.run, self.started = target, run, started
-        self.rate, self.clients, self.timeout_ms, self.report_every = (load.rate, load.clients, load.deadline_ms,
-                                                                       load.report_every)
+        self.target, self.load, self.run, self.started = target, load, run, started
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         with psycopg.connect(target.dsn, autocommit=True) as conn:
             self.users = conn.execute("SELECT id, email FROM users TABLESAMPLE SYSTEM (5) LIMIT 20000").fetchall() \
                 or conn.execute("SELECT id, email FROM users LIMIT 20000").fetchall()
             self.businesses = conn.execute("SELECT id, owner_id FROM businesses LIMIT 20000").fetchall()
-        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(self.clients)]
-        if self.report_every:
+        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(load.clients)]
+        if load.report_every:
             self.threads.append(threading.Thread(target=self._reporter, daemon=True))
 
     def start(self):
@@ -85,7 +83,7 @@ class Workload:
 
     def _client(self, number: int):
         rnd = random.Random(number)
-        interval = self.clients / self.rate
+        interval = self.load.clients / self.load.rate
         kinds = [k for k, weight in MIX for _ in range(weight)]
         conn = None
         scheduled = time.monotonic() + rnd.random() * interval
@@ -95,8 +93,8 @@ class Workload:
             if conn is None or conn.broken:
                 # statement_timeout only backs up the deadline below, should this process be too busy to cancel
                 conn = psycopg.connect(self.target.dsn, autocommit=True, application_name="bench client",
-                                       options=f"-c statement_timeout={self.timeout_ms}")
-            failure = self._request(conn, kind, rnd, deadline=scheduled + self.timeout_ms / 1000)
+                                       options=f"-c statement_timeout={self.load.deadline_ms}")
+            failure = self._request(conn, kind, rnd, deadline=scheduled + self.load.deadline_ms / 1000)
             done = time.monotonic()
             with self.lock:
                 self.run.samples.append(Sample(round(scheduled - self.started, 4),
@@ -106,11 +104,11 @@ class Workload:
             conn.close()
 
     def _reporter(self):
-        """An analytics reader: every report_every seconds, one query over the big tables that takes a second
+        """An analytics reader: every load.report_every seconds, one query over the big tables that takes a second
         or two and holds its tables' ACCESS SHARE lock until it ends, as dashboards, exports and pg_dump do.
         It is what DDL ends up queued behind on a real database, with every client queued behind the DDL."""
         with psycopg.connect(self.target.dsn, autocommit=True, application_name="bench report") as conn:
-            scheduled = time.monotonic() + self.report_every
+            scheduled = time.monotonic() + self.load.report_every / 2  # so a short baseline sees one too
             while not self.stop_event.wait(max(0.0, scheduled - time.monotonic())):
                 failure = None
                 try:
@@ -121,7 +119,7 @@ class Workload:
                 with self.lock:
                     self.run.reports.append(Sample(round(scheduled - self.started, 4),
                                                    round((done - scheduled) * 1000, 3), "report", failure))
-                scheduled = max(scheduled + self.report_every, done)
+                scheduled = max(scheduled + self.load.report_every, done)
 
     def health_by_plan(self, conn):
         if conn.execute("SELECT to_regclass('user_subscriptions') IS NOT NULL").fetchone()[0]:

@@ -48,3 +48,25 @@ def test_every_phase_applies_and_rolls_back_as_a_non_superuser_owner(owner_datab
     assert api.status(target).phases[-1].state == "applied"
     run("rollback", "--phase", "0", "--cascade")
     assert api.fingerprint(target) == empty
+
+
+def test_a_foreign_key_to_a_table_the_role_may_only_reference_applies(owner_database, server, project):
+    # The runner locks a foreign key's parent first, which LOCK TABLE allows only with UPDATE, DELETE or
+    # TRUNCATE; a role holding just REFERENCES on the parent must still be able to add the key.
+    from toolkit.connection import Target
+
+    role = Target(owner_database).params
+    with server.with_database(role["dbname"]).connect() as conn:
+        conn.execute("CREATE TABLE accounts (id bigint PRIMARY KEY)")
+        conn.execute(f"GRANT REFERENCES ON accounts TO {role['user']}")
+    root = project({
+        "migrations/0001_plans.sql": "CREATE TABLE plans (account_id bigint);\n",
+        "rollbacks/0001_plans.sql": "DROP TABLE plans;\n",
+        "migrations/0101_fk_plans_account.sql": "ALTER TABLE plans ADD CONSTRAINT fk_plans_account "
+                                                "FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n",
+        "rollbacks/0101_fk_plans_account.sql": "ALTER TABLE plans DROP CONSTRAINT fk_plans_account;\n",
+    })
+    env = {"DATABASE_URL": owner_database, "TOOLKIT_PROJECT": str(root)}
+    for phase in ("0", "1"):
+        result = CliRunner().invoke(cli, ["apply", "--phase", phase], env=env)
+        assert result.exit_code == OK, result.output

@@ -185,9 +185,7 @@ class Executor:
                 return self.conn.execute(statement.text).rowcount
             with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
                 for schema, table in statement.locks_first:
-                    # the mode ADD FOREIGN KEY takes on it anyway, so nothing is locked harder than before
-                    self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
-                        sql.Identifier(*(part for part in (schema, table) if part))))
+                    self._lock_first(sql.Identifier(*(part for part in (schema, table) if part)))
                 return self.conn.execute(statement.text).rowcount
         except psycopg.Error as exc:
             message = exc.diag.message_primary or " ".join(str(exc).split())
@@ -196,6 +194,16 @@ class Executor:
                 # already undid the open transaction. The next run resumes from history.
                 raise ConnectionLost(f"{script.path}:{statement.line}", message) from exc
             raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message) from exc
+
+    def _lock_first(self, table: sql.Identifier) -> None:
+        # The mode ADD FOREIGN KEY takes on its parent anyway, so nothing is locked harder than before. LOCK TABLE
+        # needs UPDATE, DELETE or TRUNCATE on it, a foreign key only REFERENCES: without them the key takes its
+        # locks in its own order, as it would without the toolkit.
+        try:
+            with self.conn.transaction():
+                self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(table))
+        except pgerrors.InsufficientPrivilege:
+            pass
 
     def _set_timeouts(self, lock_timeout: float, local: bool) -> None:
         scope = "LOCAL " if local else ""

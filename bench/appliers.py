@@ -16,9 +16,9 @@ from toolkit.executor import Batching
 from toolkit.plan import load_plan
 from toolkit.progress import Progress
 
+from . import REPO
 from .workload import Run
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 class PhaseClock(Progress):

@@ -18,9 +18,9 @@ from toolkit import api
 from toolkit.importers import import_users_csv
 from toolkit.importers.users_csv import USERS_CSV_COLUMNS
 
+from . import REPO
 from .server import bench_server
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def write_csv(path: Path, rows: int) -> None:

@@ -32,7 +32,8 @@ from toolkit.connection import Target
 from toolkit.executor import Batching
 from toolkit.sample_data import load_sample_data
 
-from .appliers import REPO, apply_naively, apply_with_toolkit
+from . import REPO
+from .appliers import apply_naively, apply_with_toolkit
 from .report import plot, summarize, table
 from .server import bench_server
 from .workload import Load, Run, Workload

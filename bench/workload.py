@@ -122,7 +122,7 @@ class Workload:
                 scheduled = max(scheduled + self.load.report_every, done)
 
     def health_by_plan(self, conn):
-        if conn.execute("SELECT to_regclass('user_subscriptions') IS NOT NULL").fetchone()[0]:
+        if _exists(conn, "user_subscriptions"):
             conn.execute("SELECT sp.name, count(DISTINCT b.id), avg(hm.health_score) FROM health_metrics AS hm "
                          "JOIN businesses AS b ON b.id = hm.business_id "
                          "JOIN user_subscriptions AS us ON us.user_id = b.owner_id "
@@ -157,8 +157,7 @@ class Workload:
     def signup(self, conn, rnd):
         # The application writes what the schema has, checked in the same transaction,
         # as an application deployed in step with the phases would.
-        subscriptions, credits = conn.execute(
-            "SELECT to_regclass('user_subscriptions') IS NOT NULL, to_regclass('credits') IS NOT NULL").fetchone()
+        subscriptions, credits = _exists(conn, "user_subscriptions"), _exists(conn, "credits")
         user_id = conn.execute("INSERT INTO users (email, display_name) VALUES (%s, 'Bench User') RETURNING id",
                                (f"bench-{uuid.uuid4().hex}@example.com",)).fetchone()[0]
         if subscriptions:
@@ -185,7 +184,7 @@ class Workload:
 
     def subscription_lookup(self, conn, rnd):
         # 004's key query: what plan is this user on (once phase 1 has made the table)
-        if conn.execute("SELECT to_regclass('user_subscriptions') IS NOT NULL").fetchone()[0]:
+        if _exists(conn, "user_subscriptions"):
             conn.execute("SELECT us.status, sp.name, sp.ai_analysis_limit FROM user_subscriptions AS us "
                          "JOIN subscription_plans AS sp ON sp.id = us.plan_id "
                          "WHERE us.user_id = %s AND us.status IN ('trialing', 'active', 'past_due')",
@@ -193,3 +192,8 @@ class Workload:
 
     def businesses_by_owner(self, conn, rnd):
         conn.execute("SELECT id, name FROM businesses WHERE owner_id = %s", (rnd.choice(self.businesses)[1],)).fetchall()
+
+
+def _exists(conn, table: str) -> bool:
+    """Whether the migration has made this table yet: the application uses what the schema has."""
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()[0]

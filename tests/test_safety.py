@@ -165,7 +165,8 @@ def test_new_foreign_key_locks_the_referenced_table_first_so_a_parent_then_child
         applying = threading.Thread(target=lambda: results.append(
             toolkit("apply", "--phase", "1", "--lock-timeout", "5", project=root)))
         applying.start()
-        while not watcher.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        while applying.is_alive() and not watcher.execute(waiting).fetchone()[0]:
             pass  # until the migration waits for the application's transaction
         app.execute("INSERT INTO plans VALUES (1)")
         app.commit()

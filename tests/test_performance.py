@@ -22,16 +22,22 @@ def run(db, root, *args):
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)})
 
 
-def test_dropping_the_index_a_key_query_needs_is_rolled_back_with_exit_6(project, db):
-    root = project({**PROJECT, "migrations/0101_drop_idx.sql": "DROP INDEX idx_items_code;\n",
-                    "rollbacks/0101_drop_idx.sql": "CREATE INDEX idx_items_code ON items (code);\n"})
+def phase_1_rolled_back_for_slowdown(db, root):
+    """Apply phase 0, then phase 1: it must exit 6 and leave the schema as phase 0 left it."""
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     before = api.fingerprint(db)
     result = run(db, root, "apply", "--phase", "1")
     assert result.exit_code == SLOWDOWN_ROLLED_BACK, result.output
+    assert api.fingerprint(db) == before
+    return result
+
+
+def test_dropping_the_index_a_key_query_needs_is_rolled_back_with_exit_6(project, db):
+    root = project({**PROJECT, "migrations/0101_drop_idx.sql": "DROP INDEX idx_items_code;\n",
+                    "rollbacks/0101_drop_idx.sql": "CREATE INDEX idx_items_code ON items (code);\n"})
+    result = phase_1_rolled_back_for_slowdown(db, root)
     error = result.stderr.splitlines()[-1]
     assert "key query item_by_code slower:" in error and "buffers (allowed +20%)" in error
-    assert api.fingerprint(db) == before
 
 
 def _burn(seconds):
@@ -69,19 +75,19 @@ def test_a_looser_limit_per_query_is_honoured(project, db):
 def test_a_migration_that_breaks_a_key_query_is_rolled_back_with_exit_6(project, db):
     root = project({**PROJECT, "migrations/0101_drop_payload.sql": "ALTER TABLE items DROP COLUMN payload;\n",
                     "rollbacks/0101_drop_payload.sql": "ALTER TABLE items ADD COLUMN payload text;\n"})
-    assert run(db, root, "apply", "--phase", "0").exit_code == OK
-    before = api.fingerprint(db)
-    result = run(db, root, "apply", "--phase", "1")
-    assert result.exit_code == SLOWDOWN_ROLLED_BACK, result.output
+    result = phase_1_rolled_back_for_slowdown(db, root)
     assert 'key query item_by_code no longer runs: column "payload" does not exist' in result.stderr
-    assert api.fingerprint(db) == before
+
+
+def notes_phase_with_key(key_query: str) -> dict:
+    """PROJECT with one more key query, and a phase 1 that creates a table `notes`."""
+    return {**PROJECT, "validation/keys.sql": PROJECT["validation/keys.sql"] + key_query,
+            "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+            "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"}
 
 
 def test_a_key_query_waiting_for_its_table_is_measured_from_the_phase_that_creates_it(project, db):
-    root = project({**PROJECT, "validation/keys.sql": PROJECT["validation/keys.sql"]
-                    + "-- key: note_by_id\nSELECT id FROM notes WHERE id = 1;\n",
-                    "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
-                    "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"})
+    root = project(notes_phase_with_key("-- key: note_by_id\nSELECT id FROM notes WHERE id = 1;\n"))
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     result = run(db, root, "apply", "--phase", "1")
     assert result.exit_code == OK, result.output
@@ -89,10 +95,7 @@ def test_a_key_query_waiting_for_its_table_is_measured_from_the_phase_that_creat
 
 
 def test_a_key_query_with_a_mistake_is_refused_by_file_and_line_before_anything_changes(project, db):
-    root = project({**PROJECT, "validation/keys.sql": PROJECT["validation/keys.sql"]
-                    + "\n-- key: broken\nSELECT id FROM items WHERE id = 1 / 0;\n",
-                    "migrations/0101_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
-                    "rollbacks/0101_notes.sql": "DROP TABLE notes;\n"})
+    root = project(notes_phase_with_key("\n-- key: broken\nSELECT id FROM items WHERE id = 1 / 0;\n"))
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     before = api.fingerprint(db)
     result = run(db, root, "apply", "--phase", "1")

@@ -196,3 +196,15 @@ def test_a_history_written_by_a_newer_toolkit_is_refused_and_left_alone(toolkit,
         f"has layout {len(LAYOUTS) + 1}, newer than this toolkit ({version('toolkit')}) knows ({len(LAYOUTS)}): "
         "upgrade toolkit before running it here")
     assert sql("SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == [(0,)]
+
+
+def test_dry_run_names_the_locks_that_would_stall_applications(toolkit):
+    for phase in ("0", "1", "2", "3", "4"):
+        toolkit("apply", "--phase", phase)
+    result = toolkit("apply", "--phase", "5", "--dry-run", "--json")
+    statements = {s["migration"]: s["statements"] for s in json.loads(result.stdout)[0]["steps"]}
+    assert statements["0529_subscription_row_security"][0]["stalling_locks"] == [
+        "AccessExclusiveLock on user_subscriptions"]
+    assert statements["0514_validate_fk_user_subscriptions"][0]["stalling_locks"] == []
+    assert "stalls applications while held: AccessExclusiveLock on user_subscriptions" in toolkit(
+        "apply", "--phase", "5", "--dry-run").stdout

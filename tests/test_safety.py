@@ -2,6 +2,7 @@
 lock timeouts and checksums."""
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -173,3 +174,61 @@ def test_new_foreign_key_locks_the_referenced_table_first_so_a_parent_then_child
         applying.join()
     assert results[0].exit_code == OK, results[0].output
     assert "retry" not in results[0].stderr
+
+
+ADD_NOTE = {**TABLE,
+            "migrations/0101_add_note.sql": "ALTER TABLE items ADD COLUMN note text;\n",
+            "rollbacks/0101_add_note.sql": "ALTER TABLE items DROP COLUMN note;\n"}
+
+
+def test_ddl_waits_for_a_long_transaction_outside_the_lock_queue_so_other_queries_are_not_held_up(
+        toolkit, db, project):
+    # Queued behind the reader, ALTER TABLE would make every later query on items wait behind it.
+    root = project(ADD_NOTE)
+    toolkit("apply", "--phase", "0", project=root)
+    results = []
+    with psycopg.connect(db.dsn) as reader, psycopg.connect(db.dsn, autocommit=True) as watcher:
+        reader.execute("SELECT * FROM items")  # a long report: ACCESS SHARE until it ends
+        time.sleep(0.3)  # older than the lock timeout below
+        applying = threading.Thread(target=lambda: results.append(
+            toolkit("apply", "--phase", "1", "--lock-timeout", "0.2", project=root)))
+        applying.start()
+        queued = []
+        ends = time.monotonic() + 1.5
+        while time.monotonic() < ends:
+            queued += watcher.execute("SELECT mode FROM pg_locks WHERE NOT granted").fetchall()
+        reader.rollback()
+        applying.join()
+    assert queued == []
+    assert results[0].exit_code == OK, results[0].output
+    assert "waiting, outside the lock queue, for pid" in results[0].stderr
+    assert "retry" not in results[0].stderr
+
+
+def test_a_long_transaction_that_does_not_end_is_waited_for_only_as_long_as_allowed(toolkit, db, project):
+    root = project(ADD_NOTE)
+    toolkit("apply", "--phase", "0", project=root)
+    with psycopg.connect(db.dsn) as idle:
+        idle.execute("SELECT * FROM items")  # then idle in transaction, never ending
+        time.sleep(0.2)
+        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.1", "--lock-retries", "1",
+                         "--long-transaction-wait", "0.5", project=root)
+    assert result.exit_code == STEP_ROLLED_BACK
+    assert "idle in transaction" in result.stderr
+    assert "lock timeout [55P03]" in result.stderr
+
+
+def test_a_step_whose_lock_does_not_conflict_with_readers_does_not_wait_for_them(toolkit, db, project):
+    root = project({**PARENT_AND_CHILD,
+                    "migrations/0201_validate_fk_plans_account.sql":
+                        "ALTER TABLE plans VALIDATE CONSTRAINT fk_plans_account;\n",
+                    "rollbacks/0201_validate_fk_plans_account.sql": "SELECT 1;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    toolkit("apply", "--phase", "1", project=root)
+    with psycopg.connect(db.dsn) as reader:
+        reader.execute("SELECT * FROM plans")
+        time.sleep(0.3)
+        # VALIDATE takes SHARE UPDATE EXCLUSIVE, which readers and writers do not conflict with.
+        result = toolkit("apply", "--phase", "2", "--long-transaction-wait", "60", project=root)
+    assert result.exit_code == OK, result.output
+    assert "waiting" not in result.stderr

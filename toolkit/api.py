@@ -173,7 +173,8 @@ def _preview(phase: Phase, action: str, applied: set[str], level: str = "schema"
             action=action,
             path=str(script.path),
             statements=[
-                PlannedStatement(s.line, _mode(script, s), s.text)
+                PlannedStatement(s.line, _mode(script, s), s.text,
+                                 [f"{lock.mode} on {lock.table}" for lock in s.locks if lock.stalls_applications])
                 for s in script.statements
             ],
         )

@@ -100,6 +100,10 @@ def _run_options(command):
                      help="Seconds a DDL statement may wait for a table lock before it retries."),
         click.option("--lock-retries", type=int, default=Timeouts.lock_retries, show_default=True,
                      help="Retries (with doubling backoff) after a lock timeout."),
+        click.option("--long-transaction-wait", type=click.FloatRange(min=0), default=Timeouts.long_transaction_wait,
+                     show_default=True,
+                     help="Seconds a step may wait, outside the lock queue, for transactions holding a lock it "
+                          "needs for longer than --lock-timeout, before it asks anyway."),
         click.option("--concurrent-lock-timeout", type=float, default=Timeouts.concurrent_lock_timeout,
                      show_default=True, help="Seconds a concurrent index build may wait."),
         click.option("--statement-timeout", type=float, default=0.0, show_default=True,
@@ -116,10 +120,11 @@ def _run_options(command):
     return command
 
 
-def _settings(project, lock_wait, lock_timeout, lock_retries, concurrent_lock_timeout, statement_timeout,
-              batch_size, batch_pause, max_slowdown):
+def _settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_wait, concurrent_lock_timeout,
+              statement_timeout, batch_size, batch_pause, max_slowdown):
     timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
-                        statement_timeout=statement_timeout, lock_retries=lock_retries)
+                        statement_timeout=statement_timeout, lock_retries=lock_retries,
+                        long_transaction_wait=long_transaction_wait)
     return api.Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
                         batching=Batching(size=batch_size, pause=batch_pause), max_slowdown=max_slowdown / 100)
 

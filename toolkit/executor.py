@@ -8,6 +8,9 @@ The one place that decides:
   lock_not_available (55P03) so it never queues behind a long transaction while
   blocking everyone behind it; a concurrent index build gets its own, longer wait,
   because a short lock_timeout also cancels its wait for older transactions;
+- before a step that would stall applications' queries while it waits, a
+  transaction already holding a conflicting lock for longer than lock_timeout is
+  waited out first, outside the lock queue (toolkit/locks.py);
 - a new foreign key locks the table it references before its own, in the order
   applications write (parent, then child), so it cannot deadlock with a signup;
 - an INVALID index left by an earlier failed concurrent build is dropped before
@@ -29,6 +32,7 @@ from psycopg import errors as pgerrors, sql
 from . import faults
 from .errors import ConnectionLost, StepFailed
 from .history import History
+from .locks import LongTransactionWait, TableLock
 from .plan import Migration
 from .progress import Progress
 from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement
@@ -49,6 +53,7 @@ class Timeouts:
     lock_retries: int = 10
     first_backoff: float = 0.5  # doubled after every retry, capped at max_backoff
     max_backoff: float = 10.0
+    long_transaction_wait: float = 10.0  # seconds per step spent waiting out long transactions before asking
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class Executor:
             self.history.log("rollback", "ok", phase=phase, duration_ms=duration_ms, detail="level=feature")
 
         try:
-            self._with_lock_retries(f"phase {phase} feature rollback",
+            self._with_lock_retries(f"phase {phase} feature rollback", script.locks,
                                     lambda: self._in_one_transaction(script, started, None, record))
         except StepFailed as failure:
             self.history.log("rollback", "failed", phase=phase, detail=f"level=feature: {failure}")
@@ -93,7 +98,7 @@ class Executor:
         started = time.monotonic()
         try:
             if script.transactional:
-                self._with_lock_retries(migration.name,
+                self._with_lock_retries(migration.name, script.locks,
                                         lambda: self._in_one_transaction(script, started, migration, record))
             else:
                 self._statement_by_statement(migration, action, script, started, record)
@@ -128,7 +133,7 @@ class Executor:
                 self._set_timeouts(wait, local=False)
                 self._execute(script, statement)
 
-            self._with_lock_retries(migration.name, attempt)
+            self._with_lock_retries(migration.name, statement.locks, attempt)
             faults.boundary()
         self._set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
@@ -144,7 +149,7 @@ class Executor:
                     self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(self.batching.size)))
                     return self._execute(script, statement)
 
-            touched = self._with_lock_retries(migration.name, one_batch)
+            touched = self._with_lock_retries(migration.name, statement.locks, one_batch)
             faults.boundary()
             if touched <= 0:
                 if rows:
@@ -166,9 +171,13 @@ class Executor:
         except psycopg.errors.LockNotAvailable:
             self.progress.note(f"ANALYZE {relation.relname} skipped: autovacuum is working on it")
 
-    def _with_lock_retries(self, label: str, attempt: Callable):
+    def _with_lock_retries(self, label: str, locks: tuple[TableLock, ...], attempt: Callable):
+        wait_out_long_transactions = LongTransactionWait(
+            self.conn, locks, older_than=self.timeouts.lock_timeout, budget=self.timeouts.long_transaction_wait,
+            report=lambda text: self.progress.note(f"{label}: {text}"))
         backoff = self.timeouts.first_backoff
         for number in range(1, self.timeouts.lock_retries + 2):
+            wait_out_long_transactions()
             try:
                 return attempt()
             except StepFailed as failure:

@@ -148,6 +148,9 @@ def print_plan(console: Console, planned) -> None:
             for s in step.statements:
                 first = s.text.splitlines()[0] if s.text else ""
                 console.print(f"    line {s.line:>4}  {s.mode:<11}  {first}", highlight=False, markup=False)
+                if s.stalling_locks:
+                    console.print(f"{'':23}stalls applications while held: {', '.join(s.stalling_locks)}",
+                                  highlight=False, markup=False)
         if phase.post_checks:
             console.print(f"  post-checks: {', '.join(phase.post_checks)}")
 

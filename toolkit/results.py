@@ -29,6 +29,8 @@ class PlannedStatement:
     line: int
     mode: str  # "transaction" or "autocommit"
     text: str
+    # table locks readers or writers would wait for, e.g. "AccessExclusiveLock on users"
+    stalling_locks: list[str] = field(default_factory=list)
 
 
 @dataclass

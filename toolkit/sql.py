@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pglast import ast, enums, parse_sql
+from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from .errors import PlanError
+from .locks import TableLock, foreign_key_parents, taken_by
 
 # Statements PostgreSQL refuses to run inside a transaction block.
 _NEVER_IN_TRANSACTION = (ast.VacuumStmt, ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
@@ -44,6 +45,7 @@ class Statement:
     # application writes (parent row, then child), because ALTER TABLE locks the child first and would
     # otherwise hold it while it waits for a writer that is about to insert the child.
     locks_first: tuple[tuple[str | None, str], ...] = ()
+    locks: tuple[TableLock, ...] = ()  # the table locks it takes (toolkit/locks.py)
 
     @property
     def kind(self) -> str:
@@ -62,6 +64,10 @@ class Script:
     @property
     def transactional(self) -> bool:
         return not any(s.needs_autocommit or s.batched for s in self.statements)
+
+    @property
+    def locks(self) -> tuple[TableLock, ...]:
+        return tuple(dict.fromkeys(lock for statement in self.statements for lock in statement.locks))
 
     @property
     def changes_only_data(self) -> bool:
@@ -146,7 +152,8 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
         needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
         builds_index=target,
         batched=_batched(directives, node, text, path, line),
-        locks_first=_referenced_by_new_foreign_keys(node),
+        locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
+        locks=taken_by(node),
     )
 
 
@@ -174,20 +181,6 @@ def _batched(directives: set[str], node, text: str, path: Path, line: int) -> bo
         raise PlanError(path, f"a batched statement must limit itself with current_setting('{BATCH_SIZE_SETTING}')",
                         line)
     return True
-
-
-def _referenced_by_new_foreign_keys(node: ast.Node) -> tuple[tuple[str | None, str], ...]:
-    """ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY / ADD COLUMN ... REFERENCES: the referenced tables."""
-    if not isinstance(node, ast.AlterTableStmt):
-        return ()
-    constraints = []
-    for command in node.cmds or ():
-        if isinstance(command.def_, ast.Constraint):
-            constraints.append(command.def_)
-        elif isinstance(command.def_, ast.ColumnDef):
-            constraints.extend(c for c in command.def_.constraints or () if isinstance(c, ast.Constraint))
-    tables = (c.pktable for c in constraints if c.contype == enums.ConstrType.CONSTR_FOREIGN)
-    return tuple(dict.fromkeys((t.schemaname, t.relname) for t in tables))
 
 
 def is_concurrent(node: ast.Node) -> bool:

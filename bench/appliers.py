@@ -22,13 +22,23 @@ from .workload import Run
 
 
 class PhaseClock(Progress):
-    """Reports each phase start (seconds since the load started) to the benchmark process."""
+    """Reports each phase start, and what the runner says about locks, to the benchmark process
+    (with seconds since the load started)."""
 
     def __init__(self, events, started: float):
         self.events, self.started = events, started
 
+    def _put(self, kind: str, value) -> None:
+        self.events.put((kind, value, round(time.monotonic() - self.started, 2)))
+
     def phase_started(self, phase, pending):
-        self.events.put(("phase", phase.number, round(time.monotonic() - self.started, 2)))
+        self._put("phase", phase.number)
+
+    def retrying(self, label, attempt, wait_seconds, reason):
+        self._put("said", f"{label}: {reason}; retry {attempt}")
+
+    def note(self, text):
+        self._put("said", text)
 
 
 def _toolkit_process(dsn: str, started: float, events, batching: Batching) -> None:
@@ -55,6 +65,9 @@ def apply_with_toolkit(target: Target, run: Run, started: float, batching: Batch
                 run.phases.append((current[0], current[1], at))
             current = (value, at)
             print(f"  toolkit: phase {value}", flush=True)
+        elif kind == "said":
+            run.runner_said.append(f"{at} s: {value}")
+            print(f"  toolkit: {value}", flush=True)
         elif kind == "error":
             run.error = value
         else:

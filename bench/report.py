@@ -36,6 +36,7 @@ def summarize(run: Run) -> dict:
         "p99_ms_by_kind": {k: stats([s for s in during if s.kind == k])["p99_ms"] for k, _ in MIX},
         "migration_seconds": round(run.migration_end - run.migration_start, 2),
         "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
+        "runner_said": run.runner_said,
         "error": run.error,
     }
     base, mig = summary["baseline"], summary["during_migration"]

@@ -44,6 +44,8 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     reports: list[Sample] = field(default_factory=list)  # the analytics reader's, kept apart: they last seconds
     phases: list[tuple[int, float, float]] = field(default_factory=list)  # phase, start, end (run seconds)
+    # what the toolkit said about locks while it ran: waits outside the lock queue, retries after lock_timeout
+    runner_said: list[str] = field(default_factory=list)
     migration_start: float = 0.0
     migration_end: float = 0.0
     error: str | None = None

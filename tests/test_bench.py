@@ -29,7 +29,7 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
         assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "reports",
                 "p99_ms_by_kind", "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
-                "max_within_2x_baseline_max", "ratio_to_baseline", "error"} <= set(run)
+                "max_within_2x_baseline_max", "ratio_to_baseline", "runner_said", "error"} <= set(run)
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)

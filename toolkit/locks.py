@@ -8,10 +8,11 @@ transactions that have held a conflicting lock on one of its tables for longer t
 `lock_timeout`, the kind that would make the step time out with everyone queued behind
 it, and waits for them to end outside the queue, where nobody waits behind the runner.
 
-The modes come from PostgreSQL's documentation of each command. Where a command is not
-listed it is taken as ACCESS EXCLUSIVE: guessing too strong only means waiting for a
-long transaction that would not have been in the way; guessing too weak means the step
-queues, as it would have without this module, still bounded by lock_timeout.
+The modes come from PostgreSQL's documentation of each command. An ALTER TABLE form
+not listed is taken as ACCESS EXCLUSIVE: too strong a guess only means waiting for a
+long transaction that was not in the way. A statement this module does not read (a DO
+block, a function body) asks for its locks as it would without it, bounded by
+lock_timeout.
 """
 
 from __future__ import annotations

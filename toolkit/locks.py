@@ -140,7 +140,7 @@ class Holder:
     query: str
 
     def __str__(self) -> str:
-        return (f"pid {self.pid} holds {self.mode} on {self.table} ({self.state}, transaction open "
+        return (f"pid {self.pid}, which holds {self.mode} on {self.table} ({self.state}, transaction open "
                 f"{self.seconds:.1f} s: {self.query})")
 
 
@@ -160,6 +160,7 @@ JOIN pg_locks AS l
 JOIN pg_class AS c ON c.oid = l.relation
 JOIN pg_stat_activity AS a ON a.pid = l.pid
 WHERE a.xact_start < clock_timestamp() - make_interval(secs => %(older_than)s)
+  AND (a.leader_pid IS NULL OR a.leader_pid = a.pid)  -- a parallel query's workers hold what its leader holds
 ORDER BY a.xact_start
 """
 

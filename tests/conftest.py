@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -107,6 +108,37 @@ def sql_on(target):
         yield run
     finally:
         conn.close()
+
+
+@pytest.fixture
+def autovacuum_on(server):
+    """autovacuum_on(target, table): fills the table with dead rows and returns once an autovacuum, slowed
+    to a page per 100 ms, is working through it (and has been for longer than a 0.2 s lock_timeout)."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        try:
+            conn.execute("ALTER SYSTEM SET autovacuum_naptime = '1s'")  # a minute by default
+        except psycopg.errors.InsufficientPrivilege:
+            pytest.skip("shortening autovacuum_naptime needs a superuser")
+        conn.execute("SELECT pg_reload_conf()")
+
+        def start(target, table):
+            with sql_on(target) as run:
+                run(f"INSERT INTO {table} SELECT g, 'x' FROM generate_series(1, 100000) AS g")
+                run(f"DELETE FROM {table} WHERE id % 2 = 0")
+                run(f"ALTER TABLE {table} SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0,"
+                    " autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)")
+            working = f"SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'autovacuum: VACUUM %{table}%'"
+            ends = time.monotonic() + 30
+            while conn.execute(working).fetchone() == (0,) and time.monotonic() < ends:
+                time.sleep(0.1)
+            assert conn.execute(working).fetchone() == (1,), f"autovacuum did not start on {table}"
+            time.sleep(0.3)
+
+        try:
+            yield start
+        finally:
+            conn.execute("ALTER SYSTEM RESET autovacuum_naptime")
+            conn.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture

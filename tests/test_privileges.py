@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit import api
-from toolkit.cli import OK, cli
+from toolkit.cli import OK, STEP_ROLLED_BACK, cli
 from toolkit.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,3 +70,29 @@ def test_a_foreign_key_to_a_table_the_role_may_only_reference_applies(owner_data
     for phase in ("0", "1"):
         result = CliRunner().invoke(cli, ["apply", "--phase", phase], env=env)
         assert result.exit_code == OK, result.output
+
+
+def test_a_role_that_may_not_cancel_autovacuum_waits_for_it_instead_of_failing_on_the_cancel(
+        owner_database, server, project, autovacuum_on):
+    # pg_read_all_stats lets the role see how long autovacuum has held the table; cancelling it needs
+    # superuser (or, from PostgreSQL 18, pg_signal_autovacuum_worker).
+    from toolkit.connection import Target
+
+    target = Target(owner_database)
+    with server.connect() as conn:
+        conn.execute(f"GRANT pg_read_all_stats TO {target.params['user']}")
+    root = project({
+        "migrations/0001_items.sql": "CREATE TABLE items (id bigint, code text);\n",
+        "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+        "migrations/0101_add_note.sql": "ALTER TABLE items ADD COLUMN note text;\n",
+        "rollbacks/0101_add_note.sql": "ALTER TABLE items DROP COLUMN note;\n",
+    })
+    env = {"DATABASE_URL": owner_database, "TOOLKIT_PROJECT": str(root)}
+    assert CliRunner().invoke(cli, ["apply", "--phase", "0"], env=env).exit_code == OK
+    autovacuum_on(target, "items")
+    result = CliRunner().invoke(cli, ["apply", "--phase", "1", "--lock-retries", "0", "--long-transaction-wait", "1"],
+                                env=env)
+    assert result.exit_code == STEP_ROLLED_BACK, result.output
+    assert "which holds ShareUpdateExclusiveLock on items (active, transaction open" in result.stderr
+    assert "autovacuum: VACUUM" in result.stderr
+    assert "permission denied" not in result.stderr

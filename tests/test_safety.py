@@ -232,3 +232,17 @@ def test_a_step_whose_lock_does_not_conflict_with_readers_does_not_wait_for_them
         result = toolkit("apply", "--phase", "2", "--long-transaction-wait", "60", project=root)
     assert result.exit_code == OK, result.output
     assert "waiting" not in result.stderr
+
+
+def test_autovacuum_in_the_way_is_cancelled_as_postgresql_would_cancel_it(toolkit, db, sql, project,
+                                                                          autovacuum_on):
+    # PostgreSQL cancels an autovacuum only for a lock request that has waited deadlock_timeout (1 s);
+    # a step asking with a 0.2 s lock_timeout never waits that long, so it would never get the table.
+    root = project(ADD_NOTE)
+    toolkit("apply", "--phase", "0", project=root)
+    autovacuum_on(db, "items")
+    result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.2", "--lock-retries", "2",
+                     "--long-transaction-wait", "2", project=root)
+    assert result.exit_code == OK, result.output
+    assert "cancelled autovacuum" in result.stderr
+    assert sql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == [(1,)]

@@ -10,7 +10,8 @@ The one place that decides:
   because a short lock_timeout also cancels its wait for older transactions;
 - before a step that would stall applications' queries while it waits, a
   transaction already holding a conflicting lock for longer than lock_timeout is
-  waited out first, outside the lock queue (toolkit/locks.py);
+  waited out first, outside the lock queue, and an autovacuum cancelled
+  (toolkit/locks.py);
 - a new foreign key locks the table it references before its own, in the order
   applications write (parent, then child), so it cannot deadlock with a signup;
 - an INVALID index left by an earlier failed concurrent build is dropped before

@@ -7,6 +7,10 @@ reads or writes conflict with (SHARE or stronger), the executor looks in pg_lock
 transactions that have held a conflicting lock on one of its tables for longer than
 `lock_timeout`, the kind that would make the step time out with everyone queued behind
 it, and waits for them to end outside the queue, where nobody waits behind the runner.
+An autovacuum in the way is cancelled instead, as PostgreSQL itself cancels one for any
+lock request that has waited deadlock_timeout (1 s): a step asking with a shorter
+lock_timeout never waits that long, so without this it would never get a table
+autovacuum is working through. One that prevents wraparound is never cancelled.
 
 The modes come from PostgreSQL's documentation of each command. An ALTER TABLE form
 not listed is taken as ACCESS EXCLUSIVE: too strong a guess only means waiting for a
@@ -138,6 +142,7 @@ class Holder:
     state: str
     seconds: float
     query: str
+    yielding_autovacuum: bool  # an autovacuum PostgreSQL would cancel for a waiting lock request
 
     def __str__(self) -> str:
         return (f"pid {self.pid}, which holds {self.mode} on {self.table} ({self.state}, transaction open "
@@ -150,7 +155,8 @@ class Holder:
 # the step tries as it would without this check.
 _LONG_HOLDERS = """
 SELECT l.pid, c.relname, l.mode, coalesce(a.state, ''),
-       extract(epoch FROM clock_timestamp() - a.xact_start)::float8, left(coalesce(a.query, ''), 80)
+       extract(epoch FROM clock_timestamp() - a.xact_start)::float8, left(coalesce(a.query, ''), 80),
+       a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%%to prevent wraparound%%'
 FROM unnest(%(schemas)s::text[], %(tables)s::text[], %(modes)s::text[]) AS wanted(schema, tbl, mode)
 JOIN pg_locks AS l
   ON l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
@@ -188,7 +194,7 @@ class LongTransactionWait:
         self.older_than = older_than
         self.deadline = time.monotonic() + budget
         self.report = report
-        self.reported: set[tuple[int, str]] = set()
+        self.seen: set[int] = set()
 
     def __call__(self) -> None:
         if not self.locks:
@@ -198,7 +204,18 @@ class LongTransactionWait:
             if not holders:
                 return
             for holder in holders:
-                if (holder.pid, holder.table) not in self.reported:
-                    self.reported.add((holder.pid, holder.table))
-                    self.report(f"waiting, outside the lock queue, for {holder}")
+                if holder.pid not in self.seen:
+                    self.seen.add(holder.pid)
+                    self._cancel_or_wait_for(holder)
             time.sleep(self.POLL)
+
+    def _cancel_or_wait_for(self, holder: Holder) -> None:
+        if holder.yielding_autovacuum:
+            try:
+                self.conn.execute("SELECT pg_cancel_backend(%s)", (holder.pid,))
+                self.report(f"cancelled autovacuum (pid {holder.pid}) on {holder.table}, as PostgreSQL would "
+                            "for a lock request waiting deadlock_timeout; it starts again later")
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                pass  # before PostgreSQL 18 only a superuser may; from 18 pg_signal_autovacuum_worker too
+        self.report(f"waiting, outside the lock queue, for {holder}")

@@ -246,3 +246,23 @@ def test_autovacuum_in_the_way_is_cancelled_as_postgresql_would_cancel_it(toolki
     assert result.exit_code == OK, result.output
     assert "cancelled autovacuum" in result.stderr
     assert sql("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == [(1,)]
+
+
+def test_a_parallel_query_in_the_way_is_named_once_not_once_per_worker(toolkit, db, sql, project, server_version):
+    root = project(ADD_NOTE)
+    toolkit("apply", "--phase", "0", project=root)
+    sql("INSERT INTO items SELECT g, 'x' FROM generate_series(1, 15) AS g")
+    force = "debug_parallel_query" if server_version >= 160000 else "force_parallel_mode"
+    with psycopg.connect(db.dsn, autocommit=True) as reader:
+        for setting in (f"{force} = on", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"):
+            reader.execute(f"SET {setting}")
+        # a worker scans items, sleeping 0.1 s a row, while its leader waits for it: both hold the table
+        report = threading.Thread(target=reader.execute, args=("SELECT count(pg_sleep(0.1)) FROM items",))
+        report.start()
+        time.sleep(0.4)
+        workers = sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
+        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.2", project=root)
+        report.join()
+    assert workers == [(1,)]
+    assert result.exit_code == OK, result.output
+    assert result.stderr.count("waiting, outside the lock queue") == 1

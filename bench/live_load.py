@@ -34,6 +34,7 @@ from toolkit.sample_data import load_sample_data
 
 from . import REPO
 from .appliers import apply_naively, apply_with_toolkit
+from .lockwatch import LockWatch
 from .report import plot, summarize, table
 from .server import bench_server
 from .workload import Load, Run, Workload
@@ -41,8 +42,9 @@ from .workload import Load, Run, Workload
 
 def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: float, apply) -> None:
     started = time.monotonic()
-    workload = Workload(target, load, run, started)
+    workload, watch = Workload(target, load, run, started), LockWatch(target, started)
     workload.start()
+    watch.start()
     time.sleep(baseline_s)
     run.migration_start = round(time.monotonic() - started, 2)
     try:
@@ -52,6 +54,8 @@ def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: f
     run.migration_end = round(time.monotonic() - started, 2)
     time.sleep(settle_s)
     workload.stop()
+    watch.stop()
+    run.lock_waits = watch.waits
 
 
 def main(argv=None) -> dict:

@@ -6,6 +6,7 @@ import collections
 import statistics
 from pathlib import Path
 
+from . import lockwatch
 from .workload import MIX, Run
 
 
@@ -37,6 +38,7 @@ def summarize(run: Run) -> dict:
         "migration_seconds": round(run.migration_end - run.migration_start, 2),
         "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
         "runner_said": run.runner_said,
+        "lock_waits": lockwatch.summarize(run.lock_waits, run.migration_start, run.migration_end),
         "error": run.error,
     }
     base, mig = summary["baseline"], summary["during_migration"]
@@ -95,4 +97,11 @@ def table(report: dict) -> str:
         if b["count"] or d["count"]:
             rows.append(f"{name:10} analytics reader: {b['count']} reports before, max {b['max_ms']} ms; "
                         f"{d['count']} during, max {d['max_ms']} ms, {d['failed']} failed")
+    for name, r in report["runs"].items():
+        waits = r["lock_waits"]
+        worst = waits["migration_waits"][0] if waits["migration_waits"] else None
+        migration = (f"a migration statement waited up to {worst['seconds_seen']} s for {worst['table']} "
+                     f"(behind {worst['behind'] or '?'})" if worst else "no migration statement seen waiting")
+        rows.append(f"{name:10} locks: {migration}; clients waited {waits['client_wait_seconds_seen']} s in all, "
+                    f"at most {waits['most_clients_waiting']['count']} at once")
     return "\n".join(rows)

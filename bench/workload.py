@@ -46,6 +46,7 @@ class Run:
     phases: list[tuple[int, float, float]] = field(default_factory=list)  # phase, start, end (run seconds)
     # what the toolkit said about locks while it ran: waits outside the lock queue, retries after lock_timeout
     runner_said: list[str] = field(default_factory=list)
+    lock_waits: list = field(default_factory=list)  # bench.lockwatch.Wait, every session seen waiting for a lock
     migration_start: float = 0.0
     migration_end: float = 0.0
     error: str | None = None

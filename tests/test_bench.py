@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bench import import_users, live_load
+from bench import import_users, live_load, lockwatch
+from bench.lockwatch import LockWatch
 from bench.workload import Load, Run, Workload
 from toolkit import api
 from toolkit.sample_data import load_sample_data
@@ -29,7 +30,8 @@ def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
         assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "reports",
                 "p99_ms_by_kind", "migration_seconds", "phases",
                 "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
-                "max_within_2x_baseline_max", "ratio_to_baseline", "runner_said", "error"} <= set(run)
+                "max_within_2x_baseline_max", "ratio_to_baseline", "runner_said", "lock_waits", "error"} <= set(run)
+        assert set(run["lock_waits"]) == {"migration_waits", "client_wait_seconds_seen", "most_clients_waiting"}
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
@@ -87,3 +89,32 @@ def test_bench_client_request_whose_deadline_passed_before_it_started_is_failed_
     failure = load._request(conn, "touch_user", random.Random(1), deadline=time.monotonic() - 0.001)
     assert failure == "deadline"
     assert conn.execute("SELECT max(last_seen_at) FROM users").fetchone()[0] == before
+
+
+def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_client_queued_behind_it(db):
+    api.apply(db, 0, settings=api.Settings(project=REPO))
+    started = time.monotonic()
+    watch = LockWatch(db, started)
+    with psycopg.connect(db.dsn, application_name="bench report") as reader, \
+            psycopg.connect(db.dsn, autocommit=True, application_name="psql") as migration, \
+            psycopg.connect(db.dsn, autocommit=True, application_name="bench client") as client:
+        reader.execute("SELECT count(*) FROM users")  # holds ACCESS SHARE until it ends
+        watch.start()
+        alter = threading.Thread(target=migration.execute, args=("ALTER TABLE users ADD COLUMN note text",))
+        alter.start()
+        time.sleep(0.3)
+        select = threading.Thread(target=client.execute, args=("SELECT count(*) FROM users",))
+        select.start()
+        time.sleep(0.5)
+        reader.rollback()
+        alter.join()
+        select.join()
+        watch.stop()
+    summary = lockwatch.summarize(watch.waits, 0, time.monotonic() - started)
+    first = summary["migration_waits"][0]
+    assert (first["table"], first["mode"]) == ("users", "AccessExclusiveLock")
+    assert first["statement"].startswith("ALTER TABLE users ADD COLUMN note")
+    assert first["behind"].startswith("bench report: SELECT count(*) FROM users")
+    assert first["seconds_seen"] > 0
+    assert summary["most_clients_waiting"]["count"] == 1
+    assert summary["most_clients_waiting"]["behind"] == ["psql: ALTER TABLE users ADD COLUMN note text"]

@@ -1,0 +1,92 @@
+"""Lock behaviour, observed: who waited for a table lock, how long, and behind whom.
+
+A thread looks at pg_locks every 50 ms while a run's load goes on, and keeps each
+waiting session with the sessions blocking it (pg_blocking_pids). The summary says
+how long the migration's statements sat in a lock queue and what held them, and how
+many clients were queued at once and behind what: the latency columns show that
+clients waited, this shows why.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import psycopg
+
+from toolkit.connection import Target
+
+EVERY = 0.05  # seconds between looks
+
+_WAITING = """
+SELECT w.pid, w.application_name, left(regexp_replace(w.query, '\\s+', ' ', 'g'), 70), l.relation::regclass::text,
+       l.mode,
+       (SELECT string_agg(DISTINCT b.application_name || ': ' || left(regexp_replace(b.query, '\\s+', ' ', 'g'), 50),
+                          '; ')
+        FROM pg_stat_activity AS b WHERE b.pid = ANY (pg_blocking_pids(w.pid)))
+FROM pg_locks AS l JOIN pg_stat_activity AS w ON w.pid = l.pid
+WHERE NOT l.granted AND l.locktype = 'relation' AND w.datname = current_database()
+"""
+
+CLIENTS = ("bench client", "bench report")  # the load's application_names; anything else is the migration
+
+
+@dataclass(frozen=True)
+class Wait:
+    at: float  # seconds since the run started
+    pid: int
+    application: str
+    statement: str
+    table: str
+    mode: str
+    behind: str
+
+    @property
+    def by_client(self) -> bool:
+        return self.application in CLIENTS
+
+
+class LockWatch:
+    def __init__(self, target: Target, started: float):
+        self.target, self.started = target, started
+        self.waits: list[Wait] = []
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=10)
+
+    def _watch(self) -> None:
+        with psycopg.connect(self.target.dsn, autocommit=True, application_name="bench lockwatch") as conn:
+            while not self.stop_event.wait(EVERY):
+                at = round(time.monotonic() - self.started, 3)
+                self.waits += [Wait(at, *row[:5], row[5] or "") for row in conn.execute(_WAITING)]
+
+
+def summarize(waits: list[Wait], start: float, end: float) -> dict:
+    """Between start and end (run seconds): the migration's longest lock waits, and the clients' queue."""
+    during = [w for w in waits if start <= w.at <= end]
+    migration: dict[tuple, list[Wait]] = defaultdict(list)
+    for wait in during:
+        if not wait.by_client:
+            migration[(wait.pid, wait.statement, wait.table)].append(wait)
+    longest = sorted(migration.values(), key=len, reverse=True)[:5]
+    queued: dict[float, list[Wait]] = defaultdict(list)
+    for wait in during:
+        if wait.by_client:
+            queued[wait.at].append(wait)
+    deepest = max(queued.values(), key=len, default=[])
+    return {
+        # each seen in consecutive looks: the time is how long it was seen waiting, to the nearest look
+        "migration_waits": [{"statement": w[0].statement, "table": w[0].table, "mode": w[0].mode,
+                             "seconds_seen": round(len(w) * EVERY, 2), "behind": w[0].behind} for w in longest],
+        "client_wait_seconds_seen": round(sum(len(q) for q in queued.values()) * EVERY, 2),
+        "most_clients_waiting": {"count": len(deepest), "at_s": deepest[0].at if deepest else None,
+                                 "behind": sorted({w.behind for w in deepest})},
+    }

@@ -115,6 +115,11 @@ def autovacuum_on(server):
     """autovacuum_on(target, table): fills the table with dead rows and returns once an autovacuum, slowed
     to a page per 100 ms, is working through it (and has been for longer than a 0.2 s lock_timeout)."""
     with psycopg.connect(server.dsn, autocommit=True) as conn:
+        # a value the server's owner set with ALTER SYSTEM is put back afterwards, not reset to the default
+        sourcefile, previous = conn.execute(
+            "SELECT sourcefile, setting || unit FROM pg_settings WHERE name = 'autovacuum_naptime'").fetchone()
+        restore = f"SET autovacuum_naptime = '{previous}'" if (sourcefile or "").endswith("postgresql.auto.conf") \
+            else "RESET autovacuum_naptime"
         try:
             conn.execute("ALTER SYSTEM SET autovacuum_naptime = '1s'")  # a minute by default
         except psycopg.errors.InsufficientPrivilege:
@@ -137,7 +142,7 @@ def autovacuum_on(server):
         try:
             yield start
         finally:
-            conn.execute("ALTER SYSTEM RESET autovacuum_naptime")
+            conn.execute(f"ALTER SYSTEM {restore}")
             conn.execute("SELECT pg_reload_conf()")
 
 

@@ -10,7 +10,6 @@ import psycopg
 import pytest
 
 from bench import import_users, live_load, lockwatch
-from bench.lockwatch import LockWatch
 from bench.workload import Load, Run, Workload
 from toolkit import api
 from toolkit.sample_data import load_sample_data
@@ -94,7 +93,7 @@ def test_bench_client_request_whose_deadline_passed_before_it_started_is_failed_
 def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_client_queued_behind_it(db):
     api.apply(db, 0, settings=api.Settings(project=REPO))
     started = time.monotonic()
-    watch = LockWatch(db, started)
+    watch = lockwatch.LockWatch(db, started)
     with psycopg.connect(db.dsn, application_name="bench report") as reader, \
             psycopg.connect(db.dsn, autocommit=True, application_name="psql") as migration, \
             psycopg.connect(db.dsn, autocommit=True, application_name="bench client") as client:

@@ -72,15 +72,14 @@ class LockWatch:
 def summarize(waits: list[Wait], start: float, end: float) -> dict:
     """Between start and end (run seconds): the migration's longest lock waits, and the clients' queue."""
     during = [w for w in waits if start <= w.at <= end]
-    migration: dict[tuple, list[Wait]] = defaultdict(list)
-    for wait in during:
-        if not wait.by_client:
-            migration[(wait.pid, wait.statement, wait.table)].append(wait)
-    longest = sorted(migration.values(), key=len, reverse=True)[:5]
-    queued: dict[float, list[Wait]] = defaultdict(list)
+    migration: dict[tuple, list[Wait]] = defaultdict(list)  # one statement's looks
+    queued: dict[float, list[Wait]] = defaultdict(list)  # the clients waiting at one look
     for wait in during:
         if wait.by_client:
             queued[wait.at].append(wait)
+        else:
+            migration[(wait.pid, wait.statement, wait.table)].append(wait)
+    longest = sorted(migration.values(), key=len, reverse=True)[:5]
     deepest = max(queued.values(), key=len, default=[])
     return {
         # each seen in consecutive looks: the time is how long it was seen waiting, to the nearest look

@@ -2,17 +2,19 @@
 applying the same SQL naively.
 
 1. A local server (or --dsn), phase 0, sample data at scale (default 1M users,
-   ~300k businesses, ~3M health metrics); a copy of that database for the naive run.
+   ~300k businesses, ~3M health metrics) in a seed database.
 2. The load (bench/workload.py): fixed-rate clients, each request with a deadline,
    and an analytics reader with long queries.
-3. A baseline under that load, then phases 1-7 with the toolkit (lock_timeout,
-   retries, CONCURRENTLY, NOT VALID, batches), then the same on the copy with the
-   naive SQL by psql: plain CREATE INDEX, constraints validated at once, one-shot
-   INSERT ... SELECT, no lock_timeout (bench/appliers.py).
-4. Results (bench/report.py): JSON, a one-screen table, and a PNG of latency over
-   time with the phase boundaries marked.
+3. Rounds (default 3), each on two fresh copies of the seed: a baseline under that
+   load, then phases 1-7 with the toolkit (lock_timeout, retries, CONCURRENTLY,
+   NOT VALID, batches) on one copy; the same on the other with the naive SQL by
+   psql: plain CREATE INDEX, constraints validated at once, one-shot
+   INSERT ... SELECT, no lock_timeout (bench/appliers.py). Who goes first alternates.
+4. Results (bench/report.py): JSON (each round, and both sides pooled over the
+   rounds), a one-screen table, and a PNG of latency over time per round with the
+   phase boundaries marked.
 
-    python -m bench.live_load [--smoke] [--users N] [--out bench/results]
+    python -m bench.live_load [--smoke] [--users N] [--rounds N] [--out bench/results]
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from toolkit.sample_data import load_sample_data
 from . import REPO
 from .appliers import apply_naively, apply_with_toolkit
 from .lockwatch import LockWatch
-from .report import plot, summarize, table
+from .report import SIDES, compare, plot, summarize, table
 from .server import bench_server
 from .workload import Load, Run, Workload
 
@@ -62,6 +64,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="small and quick (under 2 minutes)")
     parser.add_argument("--users", type=int)
+    parser.add_argument("--rounds", type=int,
+                        help="fresh copies migrated per side, reported each and pooled (default 3; smoke 1)")
     parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
     parser.add_argument("--rate", type=float, default=Load.rate, help="client transactions per second, all clients")
     parser.add_argument("--clients", type=int, default=Load.clients)
@@ -76,18 +80,23 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
     users = args.users or (20_000 if args.smoke else 1_000_000)
+    args.rounds = args.rounds or (1 if args.smoke else 3)
     baseline = args.baseline if args.baseline is not None else (5.0 if args.smoke else 30.0)
 
     with bench_server(args.dsn) as (server, bindir):
         return run_benchmark(server, bindir, args, users, baseline)
 
 
-def settle(server: Target, databases: list[str]) -> None:
-    """Both copies start as a live database would be: vacuumed, analyzed, no checkpoint owed. Without this the
-    first run's baseline pays for the bulk load and the template copy (measured: p99 23 ms instead of 4 ms)."""
-    for name in databases:
-        with psycopg.connect(server.with_database(name).dsn, autocommit=True) as conn:
-            conn.execute("VACUUM (ANALYZE)")
+def settle(server: Target, seed: Target) -> None:
+    """The seed, and so every copy of it, starts as a live database would be: vacuumed, analyzed. Without this the
+    first run's baseline pays for the bulk load (measured: p99 23 ms instead of 4 ms)."""
+    with psycopg.connect(seed.dsn, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    checkpoint(server)
+
+
+def checkpoint(server: Target) -> None:
+    """No checkpoint owed for the bulk load or the copies when a round's baseline starts."""
     with server.connect() as conn:
         try:
             conn.execute("CHECKPOINT")
@@ -96,44 +105,71 @@ def settle(server: Target, databases: list[str]) -> None:
 
 
 def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: float) -> dict:
-    names = {"toolkit": f"bench_toolkit_{uuid.uuid4().hex[:6]}", "naive": f"bench_naive_{uuid.uuid4().hex[:6]}"}
+    """Seed once; then each round migrates two fresh copies of the seed, one per side. The naive side's failures
+    hinge on whether its long locks meet the analytics reader, so one round can end 0 to 0 by chance: every round
+    is reported, and the pooled rows count them all. The side that goes first alternates, so neither always
+    meets the server first."""
+    tag = uuid.uuid4().hex[:6]
+    made: list[str] = []
+
+    def create(name: str, template: str | None = None) -> Target:
+        with server.connect() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        made.append(name)
+        return server.with_database(name)
+
+    batching = Batching(size=args.batch_size, pause=args.batch_pause)
+    appliers = {"toolkit": lambda t, r, s: apply_with_toolkit(t, r, s, batching),
+                "naive": lambda t, r, s: apply_naively(t, r, s, bindir)}
+    load = Load(args.rate, args.clients, args.deadline, args.report_every)
     try:
         with server.connect() as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]
-            conn.execute(f'CREATE DATABASE "{names["toolkit"]}"')
-        toolkit_db = server.with_database(names["toolkit"])
+        seed = create(f"bench_seed_{tag}")
         print(f"seeding {users} users ...", flush=True)
-        api.apply(toolkit_db, 0, settings=api.Settings(project=REPO))
-        seeded = load_sample_data(toolkit_db, users=users)
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{names["naive"]}" TEMPLATE "{names["toolkit"]}"')
-        settle(server, list(names.values()))
-        runs = [Run("toolkit"), Run("naive")]
-        batching = Batching(size=args.batch_size, pause=args.batch_pause)
-        load = Load(args.rate, args.clients, args.deadline, args.report_every)
-        measure(runs[0], toolkit_db, load, baseline, 2.0, lambda t, r, s: apply_with_toolkit(t, r, s, batching))
-        measure(runs[1], server.with_database(names["naive"]), load, baseline, 2.0,
-                lambda t, r, s: apply_naively(t, r, s, bindir))
+        api.apply(seed, 0, settings=api.Settings(project=REPO))
+        seeded = load_sample_data(seed, users=users)
+        settle(server, seed)
+        rounds: list[list[Run]] = []
+        for number in range(1, args.rounds + 1):
+            order = SIDES if number % 2 else SIDES[::-1]
+            copies = {side: create(f"bench_{side}_{tag}_{number}", template=seed.params["dbname"]) for side in order}
+            checkpoint(server)
+            rounds.append([])
+            for side in order:
+                print(f"round {number} of {args.rounds}: {side}", flush=True)
+                run = Run(side)
+                measure(run, copies[side], load, baseline, 2.0, appliers[side])
+                rounds[-1].append(run)
+            drop(server, [copy.params["dbname"] for copy in copies.values()])
         report = {
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "postgresql": version},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
                       "client_deadline_ms": args.deadline, "report_every_seconds": args.report_every,
-                      "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause"},
-            "runs": {run.name: summarize(run) for run in runs},
+                      "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause",
+                      "rounds": args.rounds},
+            "runs": {side: summarize([run for runs in rounds for run in runs if run.name == side]) for side in SIDES},
+            "rounds": [{"order": [run.name for run in runs], **{run.name: summarize([run]) for run in runs}}
+                       for runs in rounds],
         }
+        report["verdict"] = compare(report["runs"]["toolkit"], report["runs"]["naive"], report["rounds"])
         args.out.mkdir(parents=True, exist_ok=True)
         stem = "smoke" if args.smoke else "latest"
         (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        plot(runs, args.out / f"{stem}.png")
+        plot(rounds, args.out / f"{stem}.png")
         print(table(report))
         print(f"results: {args.out / stem}.json, {args.out / stem}.png")
         return report
     finally:
-        with server.connect() as conn:
-            for name in names.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop(server, made)
+
+
+def drop(server: Target, names: list[str]) -> None:
+    with server.connect() as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -69,16 +69,17 @@ class LockWatch:
                 self.waits += [Wait(at, *row[:5], row[5] or "") for row in conn.execute(_WAITING)]
 
 
-def summarize(waits: list[Wait], start: float, end: float) -> dict:
-    """Between start and end (run seconds): the migration's longest lock waits, and the clients' queue."""
-    during = [w for w in waits if start <= w.at <= end]
+def summarize(windows: list[tuple[list[Wait], float, float]]) -> dict:
+    """Over each (waits, start, end) window, one per round (run seconds): the migration's longest lock waits,
+    and the clients' queue."""
     migration: dict[tuple, list[Wait]] = defaultdict(list)  # one statement's looks
-    queued: dict[float, list[Wait]] = defaultdict(list)  # the clients waiting at one look
-    for wait in during:
-        if wait.by_client:
-            queued[wait.at].append(wait)
-        else:
-            migration[(wait.pid, wait.statement, wait.table)].append(wait)
+    queued: dict[tuple, list[Wait]] = defaultdict(list)  # the clients waiting at one look
+    for round_, (waits, start, end) in enumerate(windows):
+        for wait in (w for w in waits if start <= w.at <= end):
+            if wait.by_client:
+                queued[(round_, wait.at)].append(wait)
+            else:
+                migration[(round_, wait.pid, wait.statement, wait.table)].append(wait)
     longest = sorted(migration.values(), key=len, reverse=True)[:5]
     deepest = max(queued.values(), key=len, default=[])
     return {

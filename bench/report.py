@@ -10,7 +10,9 @@ from . import lockwatch
 from .workload import MIX, Run
 
 
-def summarize(run: Run) -> dict:
+def summarize(rounds: list[Run]) -> dict:
+    """One side's figures over its rounds (one Run each): latencies and failures pooled from every round's own
+    baseline and migration windows, so a stall that happens in one round in three still counts."""
     def stats(samples):
         latencies = sorted(s.latency_ms for s in samples)
         if not latencies:
@@ -20,33 +22,44 @@ def summarize(run: Run) -> dict:
                 "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
                 "max_ms": round(latencies[-1], 2)}
 
-    def split(samples):
-        return ([s for s in samples if s.at < run.migration_start],
-                [s for s in samples if run.migration_start <= s.at <= run.migration_end])
+    def split(samples_of):
+        return ([s for run in rounds for s in samples_of(run) if s.at < run.migration_start],
+                [s for run in rounds for s in samples_of(run) if run.migration_start <= s.at <= run.migration_end])
 
-    baseline, during = split(run.samples)
+    baseline, during = split(lambda run: run.samples)
+    phase_seconds = collections.defaultdict(list)
+    for run in rounds:
+        for phase, start, end in run.phases:
+            phase_seconds[phase].append(end - start)
+    numbered = len(rounds) > 1  # a note from one of several rounds says which
+
+    def said(index, text):
+        return f"round {index}: {text}" if numbered else text
+
     summary = {
+        "rounds": len(rounds),
         "baseline": stats(baseline),
         "during_migration": stats(during),
-        "reports": dict(zip(("baseline", "during_migration"), map(stats, split(run.reports)))),
+        "reports": dict(zip(("baseline", "during_migration"), map(stats, split(lambda run: run.reports)))),
         "longest_wait_ms": max((s.latency_ms for s in during), default=None),
         "failed_transactions": sum(not s.ok for s in during),
         "failed_by_kind": {k: sum(1 for s in during if not s.ok and s.kind == k) for k, _ in MIX},
         "failed_by_cause": dict(sorted(collections.Counter(s.failure for s in during if not s.ok).items())),
         # which requests the migration slows: writes wait for the WAL flush, reads only for a CPU
         "p99_ms_by_kind": {k: stats([s for s in during if s.kind == k])["p99_ms"] for k, _ in MIX},
-        "migration_seconds": round(run.migration_end - run.migration_start, 2),
-        "phases": [{"phase": p, "seconds": round(end - start, 2)} for p, start, end in run.phases],
-        "runner_said": run.runner_said,
-        "lock_waits": lockwatch.summarize(run.lock_waits, run.migration_start, run.migration_end),
-        "error": run.error,
+        "migration_seconds": round(statistics.median(run.migration_end - run.migration_start for run in rounds), 2),
+        "phases": [{"phase": p, "seconds": round(statistics.median(v), 2)} for p, v in phase_seconds.items()],
+        "runner_said": [said(i, text) for i, run in enumerate(rounds, 1) for text in run.runner_said],
+        "lock_waits": lockwatch.summarize([(run.lock_waits, run.migration_start, run.migration_end)
+                                           for run in rounds]),
+        "error": "; ".join(said(i, run.error) for i, run in enumerate(rounds, 1) if run.error) or None,
     }
     base, mig = summary["baseline"], summary["during_migration"]
 
     def within(value, limit):
         return bool(value is not None and limit and value <= 2 * limit)
 
-    summary["ratio_to_baseline"] = {  # during-migration figure / the same run's quiet baseline
+    summary["ratio_to_baseline"] = {  # during-migration figure / the same runs' quiet baseline
         key: round(mig[f"{key}_ms"] / base[f"{key}_ms"], 2) if mig[f"{key}_ms"] and base[f"{key}_ms"] else None
         for key in ("p50", "p99", "max")}
     summary["max_within_2x_baseline_p99"] = within(mig["max_ms"], base["p99_ms"])  # the issue's target
@@ -55,33 +68,57 @@ def summarize(run: Run) -> dict:
     return summary
 
 
-def plot(runs: list[Run], path: Path) -> None:
+def compare(toolkit: dict, naive: dict, rounds: list[dict]) -> dict:
+    """The issue's question, answered from the pooled rows: is the toolkit better on the worst client wait and on
+    failed client transactions; and in how many rounds each side failed any."""
+    return {
+        "toolkit_lower_longest_wait": toolkit["longest_wait_ms"] < naive["longest_wait_ms"],
+        "toolkit_fewer_failed_transactions": toolkit["failed_transactions"] < naive["failed_transactions"],
+        "rounds_with_failures": {side: sum(1 for r in rounds if r[side]["failed_transactions"])
+                                 for side in ("toolkit", "naive")},
+    }
+
+
+SIDES = ("toolkit", "naive")
+
+
+def plot(rounds: list[list[Run]], path: Path) -> None:
+    """A row per round, the toolkit left and naive right, on one latency scale."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(len(runs), 1, figsize=(11, 3.6 * len(runs)), sharey=True)
-    for axis, run in zip(axes, runs):
-        ok = [s for s in run.samples if s.ok]
-        failed = [s for s in run.samples if not s.ok]
-        axis.scatter([s.at for s in ok], [s.latency_ms for s in ok], s=3, alpha=0.5, label="transaction")
-        axis.scatter([s.at for s in failed], [max(s.latency_ms, 0.1) for s in failed], s=18, c="red", marker="x",
-                     label="failed")
-        for index, (phase, start, _) in enumerate(run.phases):
-            axis.axvline(start, color="grey", linewidth=0.6)
-            # phases a second apart would print on top of each other: stagger the labels, inside the frame
-            axis.text(start, 0.97 - 0.07 * (index % 4), f" {phase}", transform=axis.get_xaxis_transform(),
-                      fontsize=7, ha="left", va="top")
-        axis.axvline(run.migration_end, color="black", linewidth=0.8)
-        axis.set_yscale("log")
-        axis.set_ylabel("client latency (ms)")
-        axis.set_title(f"{run.name}: phases 1-7 under load (numbers mark phase starts)", fontsize=10)
-        axis.legend(loc="lower right", fontsize=8)
-    axes[-1].set_xlabel("seconds since the load started")
+    figure, axes = plt.subplots(len(rounds), 2, figsize=(15, 3.4 * len(rounds)), sharey=True, squeeze=False)
+    for number, (row, runs) in enumerate(zip(axes, rounds), 1):
+        first = runs[0].name
+        for axis, side in zip(row, SIDES):
+            run = next(r for r in runs if r.name == side)
+            _plot_run(axis, run)
+            axis.set_title(f"round {number}, {side}{' (ran first)' if side == first else ''}: phases 1-7 under load "
+                           "(numbers mark phase starts)", fontsize=9)
+    for axis in axes[-1]:
+        axis.set_xlabel("seconds since the load started")
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def _plot_run(axis, run: Run) -> None:
+    ok = [s for s in run.samples if s.ok]
+    failed = [s for s in run.samples if not s.ok]
+    axis.scatter([s.at for s in ok], [s.latency_ms for s in ok], s=3, alpha=0.5, label="transaction")
+    axis.scatter([s.at for s in failed], [max(s.latency_ms, 0.1) for s in failed], s=18, c="red", marker="x",
+                 label="failed")
+    for index, (phase, start, _) in enumerate(run.phases):
+        axis.axvline(start, color="grey", linewidth=0.6)
+        # phases a second apart would print on top of each other: stagger the labels, inside the frame
+        axis.text(start, 0.97 - 0.07 * (index % 4), f" {phase}", transform=axis.get_xaxis_transform(),
+                  fontsize=7, ha="left", va="top")
+    axis.axvline(run.migration_end, color="black", linewidth=0.8)
+    axis.set_yscale("log")
+    axis.set_ylabel("client latency (ms)")
+    axis.legend(loc="lower right", fontsize=8)
 
 
 def table(report: dict) -> str:
@@ -104,4 +141,13 @@ def table(report: dict) -> str:
                      f"(behind {worst['behind'] or '?'})" if worst else "no migration statement seen waiting")
         rows.append(f"{name:10} locks: {migration}; clients waited {waits['client_wait_seconds_seen']} s in all, "
                     f"at most {waits['most_clients_waiting']['count']} at once")
+    for number, sides in enumerate(report["rounds"], 1):
+        rows.append(f"round {number:<4} " + "; ".join(
+            f"{side} {round(sides[side]['longest_wait_ms'])} ms worst, {sides[side]['failed_transactions']} failed, "
+            f"{sides[side]['migration_seconds']} s" for side in sides["order"]))
+    verdict = report["verdict"]
+    rows.append(f"toolkit better on worst wait: {verdict['toolkit_lower_longest_wait']}; on failed transactions: "
+                f"{verdict['toolkit_fewer_failed_transactions']}; rounds with a failure: "
+                + ", ".join(f"{side} {n} of {len(report['rounds'])}"
+                            for side, n in verdict["rounds_with_failures"].items()))
     return "\n".join(rows)

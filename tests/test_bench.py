@@ -17,30 +17,52 @@ from toolkit.sample_data import load_sample_data
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_bench_smoke_run_writes_json_with_every_field(server, tmp_path):
+RUN_FIELDS = {"rounds", "baseline", "during_migration", "longest_wait_ms", "failed_transactions", "failed_by_kind",
+              "failed_by_cause", "reports", "p99_ms_by_kind", "migration_seconds", "phases",
+              "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99", "max_within_2x_baseline_max",
+              "ratio_to_baseline", "runner_said", "lock_waits", "error"}
+
+
+def databases(server) -> set[str]:
+    with server.connect() as conn:
+        return {name for (name,) in conn.execute("SELECT datname FROM pg_database")}
+
+
+def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(server, tmp_path):
+    before = databases(server)
     live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--report-every", "0.2",
-                    "--dsn", server.dsn, "--out", str(tmp_path)])
+                    "--rounds", "2", "--dsn", server.dsn, "--out", str(tmp_path)])
     report = json.loads((tmp_path / "smoke.json").read_text())
-    assert set(report) == {"machine", "scale", "runs"}
+    assert set(report) == {"machine", "scale", "runs", "rounds", "verdict"}
     assert set(report["runs"]) == {"toolkit", "naive"}
-    for name, run in report["runs"].items():
+    assert [r["order"] for r in report["rounds"]] == [["toolkit", "naive"], ["naive", "toolkit"]]
+    sides = [report["runs"][side] for side in ("toolkit", "naive")]
+    sides += [r[side] for r in report["rounds"] for side in ("toolkit", "naive")]
+    for run in sides:
+        assert set(run) == RUN_FIELDS
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
-        assert {"longest_wait_ms", "failed_transactions", "failed_by_kind", "failed_by_cause", "reports",
-                "p99_ms_by_kind", "migration_seconds", "phases",
-                "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99",
-                "max_within_2x_baseline_max", "ratio_to_baseline", "runner_said", "lock_waits", "error"} <= set(run)
         assert set(run["lock_waits"]) == {"migration_waits", "client_wait_seconds_seen", "most_clients_waiting"}
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
+    for side in ("toolkit", "naive"):
+        pooled, each = report["runs"][side], [r[side] for r in report["rounds"]]
+        assert pooled["rounds"] == 2
+        assert pooled["failed_transactions"] == sum(r["failed_transactions"] for r in each)
+        assert pooled["during_migration"]["count"] == sum(r["during_migration"]["count"] for r in each)
+        assert pooled["longest_wait_ms"] == max(r["longest_wait_ms"] for r in each)
+    assert set(report["verdict"]) == {"toolkit_lower_longest_wait", "toolkit_fewer_failed_transactions",
+                                      "rounds_with_failures"}
     # The toolkit must get through; naive SQL may legitimately fail part way (e.g. a deadlock with a
     # client, which it has no retry for), and then says so in its error.
-    assert report["runs"]["toolkit"]["error"] is None
-    assert [p["phase"] for p in report["runs"]["toolkit"]["phases"]] == [1, 2, 3, 4, 5, 6, 7]
-    naive = report["runs"]["naive"]
-    assert naive["error"] is None or naive["error"].startswith("phase ")
+    for sides_of_round in report["rounds"]:
+        assert sides_of_round["toolkit"]["error"] is None
+        assert [p["phase"] for p in sides_of_round["toolkit"]["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+        naive = sides_of_round["naive"]
+        assert naive["error"] is None or naive["error"].startswith("phase ")
     assert (tmp_path / "smoke.png").stat().st_size > 10_000
+    assert databases(server) == before  # the seed and every round's copies are dropped
 
 
 def test_import_bench_imports_its_generated_file_merging_every_tenth_row(server):
@@ -109,7 +131,7 @@ def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_clie
         alter.join()
         select.join()
         watch.stop()
-    summary = lockwatch.summarize(watch.waits, 0, time.monotonic() - started)
+    summary = lockwatch.summarize([(watch.waits, 0, time.monotonic() - started)])
     first = summary["migration_waits"][0]
     assert (first["table"], first["mode"]) == ("users", "AccessExclusiveLock")
     assert first["statement"].startswith("ALTER TABLE users ADD COLUMN note")

@@ -57,7 +57,7 @@ def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: f
     time.sleep(settle_s)
     workload.stop()
     watch.stop()
-    run.lock_waits = watch.waits
+    run.lock_waits, run.clients_busy = watch.waits, watch.busy
 
 
 def main(argv=None) -> dict:

@@ -4,14 +4,16 @@ A thread looks at pg_locks every 50 ms while a run's load goes on, and keeps eac
 waiting session with the sessions blocking it (pg_blocking_pids). The summary says
 how long the migration's statements sat in a lock queue and what held them, and how
 many clients were queued at once and behind what: the latency columns show that
-clients waited, this shows why.
+clients waited, this shows why. At each look it also notes what every client with a
+statement in progress is waiting for (pg_stat_activity's wait_event: a lock, the WAL
+flush, a buffer, or nothing, i.e. a CPU), so a stall that is not a lock is named too.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import psycopg
@@ -28,6 +30,12 @@ SELECT w.pid, w.application_name, left(regexp_replace(w.query, '\\s+', ' ', 'g')
         FROM pg_stat_activity AS b WHERE b.pid = ANY (pg_blocking_pids(w.pid)))
 FROM pg_locks AS l JOIN pg_stat_activity AS w ON w.pid = l.pid
 WHERE NOT l.granted AND l.locktype = 'relation' AND w.datname = current_database()
+"""
+
+# A client between statements is 'idle in transaction' (waiting for itself), so only 'active' ones count.
+_CLIENTS_BUSY = """
+SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU')
+FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bench client' AND state = 'active'
 """
 
 CLIENTS = ("bench client", "bench report")  # the load's application_names; anything else is the migration
@@ -52,6 +60,7 @@ class LockWatch:
     def __init__(self, target: Target, started: float):
         self.target, self.started = target, started
         self.waits: list[Wait] = []
+        self.busy: list[tuple[float, str]] = []  # (at, what one busy client waited for)
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -67,6 +76,7 @@ class LockWatch:
             while not self.stop_event.wait(EVERY):
                 at = round(time.monotonic() - self.started, 3)
                 self.waits += [Wait(at, *row[:5], row[5] or "") for row in conn.execute(_WAITING)]
+                self.busy += [(at, event) for (event,) in conn.execute(_CLIENTS_BUSY)]
 
 
 def summarize(windows: list[tuple[list[Wait], float, float]]) -> dict:
@@ -90,3 +100,12 @@ def summarize(windows: list[tuple[list[Wait], float, float]]) -> dict:
         "most_clients_waiting": {"count": len(deepest), "at_s": deepest[0].at if deepest else None,
                                  "behind": sorted({w.behind for w in deepest})},
     }
+
+
+def clients_busy(windows: list[tuple[list[tuple[float, str]], float, float]]) -> dict[str, float]:
+    """Over each (busy looks, start, end) window: how many clients were, on average, in a statement waiting for each
+    thing (a lock, the WAL flush, I/O, 'CPU' for none), most first. Averages compare a 30 s baseline with a longer
+    migration; a look every 50 ms sees a wait of a few ms only now and then, which the average allows for."""
+    seconds = sum(end - start for _, start, end in windows)
+    looks = Counter(event for busy, start, end in windows for at, event in busy if start <= at <= end)
+    return {event: round(count * EVERY / seconds, 3) for event, count in looks.most_common(8)} if seconds else {}

@@ -52,6 +52,11 @@ def summarize(rounds: list[Run]) -> dict:
         "runner_said": [said(i, text) for i, run in enumerate(rounds, 1) for text in run.runner_said],
         "lock_waits": lockwatch.summarize([(run.lock_waits, run.migration_start, run.migration_end)
                                            for run in rounds]),
+        # what the clients' statements were waiting for: is a stall a lock, the WAL flush, or a CPU?
+        "clients_busy": {"baseline": lockwatch.clients_busy([(run.clients_busy, 0.0, run.migration_start)
+                                                              for run in rounds]),
+                         "during_migration": lockwatch.clients_busy([(run.clients_busy, run.migration_start,
+                                                                      run.migration_end) for run in rounds])},
         "error": "; ".join(said(i, run.error) for i, run in enumerate(rounds, 1) if run.error) or None,
     }
     base, mig = summary["baseline"], summary["during_migration"]
@@ -141,6 +146,11 @@ def table(report: dict) -> str:
                      f"(behind {worst['behind'] or '?'})" if worst else "no migration statement seen waiting")
         rows.append(f"{name:10} locks: {migration}; clients waited {waits['client_wait_seconds_seen']} s in all, "
                     f"at most {waits['most_clients_waiting']['count']} at once")
+    for name, r in report["runs"].items():
+        busy = r["clients_busy"]
+        rows.append(f"{name:10} clients in a statement, on average, waiting for: " + "; ".join(
+            f"{period} " + (", ".join(f"{event} {n}" for event, n in list(busy[period].items())[:3]) or "-")
+            for period in ("baseline", "during_migration")))
     for number, sides in enumerate(report["rounds"], 1):
         rows.append(f"round {number:<4} " + "; ".join(
             f"{side} {round(sides[side]['longest_wait_ms'])} ms worst, {sides[side]['failed_transactions']} failed, "

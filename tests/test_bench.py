@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 RUN_FIELDS = {"rounds", "baseline", "during_migration", "longest_wait_ms", "failed_transactions", "failed_by_kind",
               "failed_by_cause", "reports", "p99_ms_by_kind", "migration_seconds", "phases",
               "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99", "max_within_2x_baseline_max",
-              "ratio_to_baseline", "runner_said", "lock_waits", "error"}
+              "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "error"}
 
 
 def databases(server) -> set[str]:
@@ -43,6 +43,7 @@ def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert set(run["lock_waits"]) == {"migration_waits", "client_wait_seconds_seen", "most_clients_waiting"}
+        assert set(run["clients_busy"]) == {"baseline", "during_migration"}
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
@@ -139,3 +140,5 @@ def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_clie
     assert first["seconds_seen"] > 0
     assert summary["most_clients_waiting"]["count"] == 1
     assert summary["most_clients_waiting"]["behind"] == ["psql: ALTER TABLE users ADD COLUMN note text"]
+    busy = lockwatch.clients_busy([(watch.busy, 0, time.monotonic() - started)])
+    assert next(iter(busy)) == "Lock:relation"  # what the one busy client waited for, most of the time

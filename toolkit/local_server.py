@@ -16,6 +16,7 @@ import importlib.util
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -123,7 +124,8 @@ class LocalServer:
                        "-c max_connections=200"]
             if not self.durable:  # scratch clusters for tests: speed over crash safety
                 options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-            options += [f"-c {name}={value}" for name, value in self.settings.items()]
+            # pg_ctl hands -o to a shell: a value with a space or a '|' must reach the server whole
+            options += [f"-c {name}={shlex.quote(str(value))}" for name, value in self.settings.items()]
             self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60",
                       "-l", str(self.data / "server.log"), "-o", " ".join(options))
         return self

@@ -57,6 +57,7 @@ def summarize(rounds: list[Run]) -> dict:
                                                               for run in rounds]),
                          "during_migration": lockwatch.clients_busy([(run.clients_busy, run.migration_start,
                                                                       run.migration_end) for run in rounds])},
+        "worst_moments": worst_moments(rounds),
         "error": "; ".join(said(i, run.error) for i, run in enumerate(rounds, 1) if run.error) or None,
     }
     base, mig = summary["baseline"], summary["during_migration"]
@@ -71,6 +72,27 @@ def summarize(rounds: list[Run]) -> dict:
     summary["p99_within_2x_baseline_p99"] = within(mig["p99_ms"], base["p99_ms"])
     summary["max_within_2x_baseline_max"] = within(mig["max_ms"], base["max_ms"])  # quiet load's own worst case
     return summary
+
+
+def worst_moments(rounds: list[Run], count: int = 3) -> list[dict]:
+    """The longest client waits during the migration (at least a second apart), each with the phase then running
+    and what the busy clients were seen waiting for while it lasted: a lock, the WAL flush, a CPU."""
+    during = sorted(((sample, number, run) for number, run in enumerate(rounds, 1) for sample in run.samples
+                     if run.migration_start <= sample.at <= run.migration_end), key=lambda c: -c[0].latency_ms)
+    chosen: list[tuple] = []
+    for sample, number, run in during:
+        if len(chosen) == count:
+            break
+        if not any(n == number and abs(sample.at - other.at) < 1.0 for other, n, _ in chosen):
+            chosen.append((sample, number, run))
+    return [{"round": number, "at_s": sample.at, "latency_ms": round(sample.latency_ms, 1), "kind": sample.kind,
+             # the last phase begun by then (None: the runner was still starting)
+             "phase": max(((start, phase) for phase, start, _ in run.phases if start <= sample.at),
+                          default=(None, None))[1],
+             "clients_busy_seen": dict(collections.Counter(
+                 event for at, event in run.clients_busy
+                 if sample.at <= at <= sample.at + sample.latency_ms / 1000).most_common(4))}
+            for sample, number, run in chosen]
 
 
 def compare(toolkit: dict, naive: dict, rounds: list[dict]) -> dict:
@@ -151,6 +173,11 @@ def table(report: dict) -> str:
         rows.append(f"{name:10} clients in a statement, on average, waiting for: " + "; ".join(
             f"{period} " + (", ".join(f"{event} {n}" for event, n in list(busy[period].items())[:3]) or "-")
             for period in ("baseline", "during_migration")))
+    for name, r in report["runs"].items():
+        for moment in r["worst_moments"][:1]:
+            seen = ", ".join(f"{event} x{n}" for event, n in moment["clients_busy_seen"].items()) or "nothing busy"
+            rows.append(f"{name:10} worst: {moment['latency_ms']} ms, round {moment['round']}, phase "
+                        f"{moment['phase']}, a {moment['kind']}; clients seen waiting for: {seen}")
     for number, sides in enumerate(report["rounds"], 1):
         rows.append(f"round {number:<4} " + "; ".join(
             f"{side} {round(sides[side]['longest_wait_ms'])} ms worst, {sides[side]['failed_transactions']} failed, "

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 RUN_FIELDS = {"rounds", "baseline", "during_migration", "longest_wait_ms", "failed_transactions", "failed_by_kind",
               "failed_by_cause", "reports", "p99_ms_by_kind", "migration_seconds", "phases",
               "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99", "max_within_2x_baseline_max",
-              "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "error"}
+              "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "worst_moments", "error"}
 
 
 def databases(server) -> set[str]:
@@ -44,6 +44,9 @@ def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert set(run["lock_waits"]) == {"migration_waits", "client_wait_seconds_seen", "most_clients_waiting"}
         assert set(run["clients_busy"]) == {"baseline", "during_migration"}
+        worst = run["worst_moments"][0]
+        assert worst["latency_ms"] == round(run["longest_wait_ms"], 1)
+        assert set(worst) == {"round", "at_s", "latency_ms", "kind", "phase", "clients_busy_seen"}
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)

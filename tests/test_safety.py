@@ -266,3 +266,64 @@ def test_a_parallel_query_in_the_way_is_named_once_not_once_per_worker(toolkit, 
     assert workers == [(1,)]
     assert result.exit_code == OK, result.output
     assert result.stderr.count("waiting, outside the lock queue") == 1
+
+
+TWO_TABLES_ONE_STEP = {
+    "migrations/0001_items.sql": "CREATE TABLE items (id bigint);\nCREATE TABLE plans (id bigint);\n",
+    "rollbacks/0001_items.sql": "DROP TABLE plans;\nDROP TABLE items;\n",
+    "migrations/0101_notes.sql": "ALTER TABLE items ADD COLUMN note text;\nALTER TABLE plans ADD COLUMN note text;\n",
+    "rollbacks/0101_notes.sql": "ALTER TABLE plans DROP COLUMN note;\nALTER TABLE items DROP COLUMN note;\n",
+}
+
+
+def test_a_steps_statements_share_one_lock_timeout_so_a_table_it_holds_is_not_held_for_twice_that(
+        toolkit, db, project):
+    # lock_timeout 1 s. The runner waits 0.6 s for items, then holds it (everyone on items queued) while it
+    # waits for plans. With a lock_timeout per lock it would wait 1 s more and get plans at 0.7 s; sharing one
+    # 1 s budget, it gives up after 0.4 s, so items was never held up for more than the lock_timeout.
+    root = project(TWO_TABLES_ONE_STEP)
+    toolkit("apply", "--phase", "0", project=root)
+    results = []
+
+    def waiting_for(watcher, table):
+        query = ("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass "
+                 "AND mode = 'AccessExclusiveLock'")
+        while results == [] and watcher.execute(query, (table,)).fetchone() == (0,):
+            time.sleep(0.01)
+
+    with psycopg.connect(db.dsn) as items_reader, psycopg.connect(db.dsn) as plans_reader, \
+            psycopg.connect(db.dsn, autocommit=True) as watcher:
+        items_reader.execute("SELECT * FROM items")
+        plans_reader.execute("SELECT * FROM plans")
+        applying = threading.Thread(target=lambda: results.append(toolkit(
+            "apply", "--phase", "1", "--lock-timeout", "1", "--lock-retries", "0", "--long-transaction-wait", "0",
+            project=root)))
+        applying.start()
+        waiting_for(watcher, "items")
+        time.sleep(0.6)
+        items_reader.rollback()
+        waiting_for(watcher, "plans")
+        time.sleep(0.7)
+        plans_reader.rollback()
+        applying.join()
+    assert results[0].exit_code == STEP_ROLLED_BACK, results[0].output
+    assert "0101_notes.sql:2" in results[0].stderr and "lock timeout [55P03]" in results[0].stderr
+
+
+def test_a_rollback_dropping_a_table_that_is_already_gone_with_if_exists_still_succeeds(toolkit, sql, project):
+    root = project({**TABLE, "rollbacks/0001_items.sql": "DROP TABLE IF EXISTS items;\nDROP TABLE IF EXISTS gone;\n"})
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("rollback", "--phase", "0", project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT to_regclass('items')") == [(None,)]
+
+
+def test_a_migration_renaming_an_index_runs_though_lock_table_cannot_lock_an_index(toolkit, sql, project):
+    root = project({**TABLE,
+                    "migrations/0101_idx_items_code.sql": "CREATE INDEX idx_items_code ON items (code);\n"
+                                                          "ALTER INDEX idx_items_code RENAME TO idx_items_by_code;\n",
+                    "rollbacks/0101_idx_items_code.sql": "DROP INDEX idx_items_by_code;\n"})
+    toolkit("apply", "--phase", "0", project=root)
+    result = toolkit("apply", "--phase", "1", project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT to_regclass('idx_items_by_code') IS NOT NULL") == [(True,)]

@@ -14,6 +14,9 @@ The one place that decides:
   (toolkit/locks.py);
 - a new foreign key locks the table it references before its own, in the order
   applications write (parent, then child), so it cannot deadlock with a signup;
+- a transaction's lock requests share one lock_timeout (LockBudget): it takes each
+  statement's locks itself, each waiting only what the earlier ones left, so a table
+  it already holds is never held up for more than lock_timeout in all;
 - an INVALID index left by an earlier failed concurrent build is dropped before
   the build is tried again (IF NOT EXISTS would silently keep it);
 - a batched statement (`-- toolkit:batch`) is repeated, each batch its own short
@@ -55,6 +58,24 @@ class Timeouts:
     first_backoff: float = 0.5  # doubled after every retry, capped at max_backoff
     max_backoff: float = 10.0
     long_transaction_wait: float = 10.0  # seconds per step spent waiting out long transactions before asking
+
+
+class LockBudget:
+    """One transaction's lock_timeout, shared by all its lock requests. PostgreSQL's lock_timeout bounds each
+    request alone: a script that waited 0.19 s for its first table and then 0.19 s for its second kept the first
+    locked, with that table's readers and writers queued behind it, for 0.38 s; five tables, a second. The
+    executor takes each statement's locks itself (the same modes, parents first), each with what is left."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.spent = 0.0
+
+    @property
+    def left(self) -> float:
+        return self.seconds - self.spent
+
+    def spend(self, seconds: float) -> None:
+        self.spent += seconds
 
 
 @dataclass(frozen=True)
@@ -113,8 +134,9 @@ class Executor:
     def _in_one_transaction(self, script: Script, started: float, migration: Migration, record: Callable) -> None:
         with self.conn.transaction():
             self._set_timeouts(self.timeouts.lock_timeout, local=True)
+            budget = LockBudget(self.timeouts.lock_timeout)  # one for all the script's statements
             for statement in script.statements:
-                self._execute(script, statement)
+                self._execute(script, statement, budget)
             record(migration, _elapsed_ms(started))
         faults.boundary()
 
@@ -132,7 +154,7 @@ class Executor:
                 if statement.builds_index:
                     self._drop_if_invalid(statement.builds_index)
                 self._set_timeouts(wait, local=False)
-                self._execute(script, statement)
+                self._execute(script, statement, LockBudget(wait))
 
             self._with_lock_retries(migration.name, statement.locks, attempt)
             faults.boundary()
@@ -188,14 +210,16 @@ class Executor:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 
-    def _execute(self, script: Script, statement: Statement) -> int:
+    def _execute(self, script: Script, statement: Statement, budget: LockBudget | None = None) -> int:
         faults.boundary()
         try:
-            if not statement.locks_first:
+            locks = statement.explicit_locks if budget else ()
+            if not locks:
                 return self.conn.execute(statement.text).rowcount
             with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
-                for schema, table in statement.locks_first:
-                    self._lock_first(sql.Identifier(*(part for part in (schema, table) if part)))
+                for lock in locks:
+                    self._lock(lock, budget)
+                self._set_lock_timeout(budget.seconds)  # locks it takes that are not read from its syntax tree
                 return self.conn.execute(statement.text).rowcount
         except psycopg.Error as exc:
             message = exc.diag.message_primary or " ".join(str(exc).split())
@@ -205,15 +229,27 @@ class Executor:
                 raise ConnectionLost(f"{script.path}:{statement.line}", message) from exc
             raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message) from exc
 
-    def _lock_first(self, table: sql.Identifier) -> None:
-        # The mode ADD FOREIGN KEY takes on its parent anyway, so nothing is locked harder than before. LOCK TABLE
-        # needs UPDATE, DELETE or TRUNCATE on it, a foreign key only REFERENCES: without them the key takes its
-        # locks in its own order, as it would without the toolkit.
+    def _lock(self, lock: TableLock, budget: LockBudget) -> None:
+        """Takes a lock the statement would take anyway, in the same mode, waiting at most what the transaction's
+        budget has left. LOCK TABLE needs UPDATE, DELETE or TRUNCATE on the table, a foreign key only REFERENCES
+        on its parent: without them the statement takes its locks itself, as it would without the toolkit. So it
+        does for a relation LOCK TABLE does not take (an index or sequence being renamed), and a table that is not
+        there is the statement's to report (or to skip, with IF EXISTS)."""
+        started = time.monotonic()
         try:
             with self.conn.transaction():
-                self.conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(table))
-        except pgerrors.InsufficientPrivilege:
+                self._set_lock_timeout(budget.left)
+                self.conn.execute(sql.SQL("LOCK TABLE ONLY {} IN {} MODE").format(
+                    sql.Identifier(*(part for part in (lock.schema, lock.table) if part)), sql.SQL(lock.sql_mode)))
+        except (pgerrors.InsufficientPrivilege, pgerrors.UndefinedTable, pgerrors.WrongObjectType):
             pass
+        finally:
+            budget.spend(time.monotonic() - started)
+
+    def _set_lock_timeout(self, seconds: float) -> None:
+        # SET LOCAL inside a savepoint outlives it once released; 0 would mean "no limit", so at least 1 ms
+        self.conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
+            sql.Literal(f"{max(1, int(seconds * 1000))}ms")))
 
     def _set_timeouts(self, lock_timeout: float, local: bool) -> None:
         scope = "LOCAL " if local else ""

@@ -21,6 +21,7 @@ lock_timeout.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -71,6 +72,11 @@ class TableLock:
     @property
     def stalls_applications(self) -> bool:
         return any(mode in CONFLICTS[self.mode] for mode in _APPLICATION_MODES)
+
+    @property
+    def sql_mode(self) -> str:
+        """The mode as LOCK TABLE spells it: ShareRowExclusiveLock -> SHARE ROW EXCLUSIVE."""
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.mode.removesuffix("Lock")).upper()
 
 
 def foreign_key_parents(node: ast.Node) -> tuple[tuple[str | None, str], ...]:

@@ -17,7 +17,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from .errors import PlanError
-from .locks import TableLock, foreign_key_parents, taken_by
+from .locks import MODES, TableLock, foreign_key_parents, taken_by
 
 # Statements PostgreSQL refuses to run inside a transaction block.
 _NEVER_IN_TRANSACTION = (ast.VacuumStmt, ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
@@ -50,6 +50,19 @@ class Statement:
     @property
     def kind(self) -> str:
         return type(self.node).__name__
+
+    @property
+    def explicit_locks(self) -> tuple[TableLock, ...]:
+        """The locks the executor takes itself just before the statement: only those ordinary reads or writes
+        would queue behind, foreign-key parents first, each table once in the strongest mode the statement takes
+        on it (asking for a weaker mode, then a stronger one, is a lock upgrade, the classic deadlock)."""
+        strongest: dict[tuple[str | None, str], TableLock] = {}
+        for lock in self.locks:
+            held = strongest.get((lock.schema, lock.table))
+            if held is None or MODES.index(lock.mode) > MODES.index(held.mode):
+                strongest[(lock.schema, lock.table)] = lock
+        parents_first = sorted(strongest.values(), key=lambda lock: (lock.schema, lock.table) not in self.locks_first)
+        return tuple(lock for lock in parents_first if lock.stalls_applications)
 
 
 @dataclass(frozen=True)

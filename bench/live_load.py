@@ -72,7 +72,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--deadline", type=int, default=Load.deadline_ms,
                         help="ms: each request's deadline from its scheduled start; later counts as failed")
     parser.add_argument("--report-every", type=float, default=5.0,
-                        help="seconds between the analytics reader's 1-2 s queries (0: no reader)")
+                        help="seconds from the end of one analytics report to the next (0: no reader)")
     parser.add_argument("--batch-size", type=int, default=Batching.size, help="the toolkit's rows per batch (phase 2)")
     parser.add_argument("--batch-pause", type=float, default=Batching.pause,
                         help="the toolkit's seconds between batches: less load on clients, longer migration")

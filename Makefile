@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke bench-import clean
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-smoke: $(STAMP)
 # users.csv import speed: 1,000,000 generated rows into a fresh database.
 bench-import: $(STAMP)
 	$(BIN)/python -m bench.import_users
+
+# Start-up time of `toolkit --help` and `toolkit status`, against the bare interpreter in the same run.
+bench-cli: $(STAMP)
+	$(BIN)/python -m bench.cli_startup
 
 # Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
 verify: $(STAMP)

@@ -109,3 +109,74 @@ def test_rollback_dry_run_lists_rollbacks_newest_first_and_runs_nothing(toolkit)
     steps = [s["migration"] for s in json.loads(result.stdout)[0]["steps"]]
     assert steps[0] == "0008_health_metrics" and steps[-1] == "0001_uuidv7"
     assert json.loads(toolkit("status", "--json").stdout)["phases"][0]["state"] == "applied"
+
+
+def _commands(group=cli, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+def test_every_option_of_every_command_has_help_text():
+    missing = [(" ".join(path), param.name) for path, command in _commands() for param in command.params
+               if param.param_type_name == "option" and not param.help]
+    assert missing == []
+
+
+def test_options_that_only_apply_to_apply_are_not_offered_on_rollback_and_verify():
+    options = {path[0]: {o for p in c.params for o in p.opts} for path, c in _commands() if len(path) == 1}
+    assert "--max-slowdown" not in options["rollback"]
+    assert "--dry-run" not in options["verify"]
+    assert {"--to", "--all", "--phase", "--cascade"} <= options["rollback"]
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == OK and result.output == f"toolkit {version('toolkit')}\n"
+
+
+def test_the_cli_defaults_are_the_runners_defaults():
+    from toolkit import cli as module
+    from toolkit.executor import Batching, Timeouts
+    from toolkit.lint import SUPPORTED_MAJORS
+
+    assert (module.LOCK_TIMEOUT, module.LOCK_RETRIES, module.LONG_TRANSACTION_WAIT, module.CONCURRENT_LOCK_TIMEOUT) \
+        == (Timeouts.lock_timeout, Timeouts.lock_retries, Timeouts.long_transaction_wait,
+            Timeouts.concurrent_lock_timeout)
+    assert (module.BATCH_SIZE, module.BATCH_PAUSE) == (Batching.size, Batching.pause)
+    [lint] = [c for path, c in _commands() if path == ("lint",)]
+    [major] = [p for p in lint.params if p.name == "pg_major"]
+    assert (major.type.min, major.type.max) == (min(SUPPORTED_MAJORS), max(SUPPORTED_MAJORS))
+
+
+def test_help_loads_neither_the_driver_nor_the_parsers():
+    """What makes `toolkit --help` slow is importing psycopg, pglast, sqlfluff and rich (the start-up time itself
+    is measured by `make bench-cli`, not asserted here)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from toolkit.cli import main; sys.argv = ['toolkit', '--help']\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('psycopg', 'pglast', 'sqlfluff', 'rich') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.splitlines()[-1] == "[]"
+
+
+def test_platform_commands_say_they_serve_this_repositorys_schema():
+    for path, command in _commands():
+        if path[0] in ("seed", "import"):
+            assert "this repository's platform" in (command.help or "") or "this platform's" in command.help, path
+
+
+def test_seed_refuses_a_database_without_the_platform_tables_in_one_line(toolkit, sql):
+    sql("CREATE TABLE users (id bigint PRIMARY KEY, login text)")  # another team's users table
+    result = toolkit("seed", "--users", "10")
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.count("\n") == 1 and "phase 0" in result.stderr
+    assert sql("SELECT count(*) FROM users") == [(0,)]

@@ -205,3 +205,35 @@ def test_a_killed_runners_lock_is_released_by_the_server(project, db):
     blocked = cli_run(db, root, "rollback", "--phase", "1", "--lock-wait", "10")
     assert blocked.exit_code == OK, blocked.output
     assert time.monotonic() - started < 10
+
+
+INDEXES = {
+    "migrations/0001_accounts.sql": PROJECT["migrations/0001_accounts.sql"],
+    "rollbacks/0001_accounts.sql": PROJECT["rollbacks/0001_accounts.sql"],
+    "migrations/0101_indexes.sql": "".join(
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_{n}_idx ON accounts ({column});\n"
+        for n, column in enumerate(("name", "id, name", "name, id"), start=1)),
+    "rollbacks/0101_indexes.sql": "".join(f"DROP INDEX CONCURRENTLY IF EXISTS accounts_{n}_idx;\n" for n in (3, 2, 1)),
+}
+
+
+def test_a_file_of_several_concurrent_builds_killed_anywhere_resumes_at_the_first_not_done(clone_of, project, db):
+    root = project(INDEXES)
+    assert cli_run(db, root, "apply", "--phase", "0").exit_code == OK
+    template = db.params["dbname"]
+    reference = clone_of(template)
+    assert cli_run(reference, root, "apply", "--phase", "1").exit_code == OK
+    expected = api.fingerprint(reference)
+    resumed = set()
+    for boundary in range(1, 60):
+        target = clone_of(template)
+        killed = runner(target, root, "apply", "--phase", "1", TOOLKIT_DEBUG_KILL_AT=str(boundary))
+        killed.communicate(timeout=60)
+        if killed.returncode == 0:
+            break
+        rerun = cli_run(target, root, "apply", "--phase", "1")
+        assert rerun.exit_code == OK, (boundary, rerun.output)
+        assert api.fingerprint(target) == expected, boundary
+        resumed |= {line.split("resuming at statement ")[1].split()[0] for line in rerun.stderr.splitlines()
+                    if "resuming at statement" in line}
+    assert resumed == {"2", "3"}, "some kill should have come after the first and after the second build"

@@ -60,10 +60,100 @@ def test_syntax_error_names_file_and_line(project):
     assert "migrations/0001_a.sql:3: SQL syntax error" in message
 
 
-def test_transaction_control_in_a_migration_is_refused(project):
-    message = refusal({"migrations/0001_a.sql": "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n",
+def test_transaction_control_inside_a_migration_is_refused(project):
+    message = refusal({"migrations/0001_a.sql": "CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n",
                        "rollbacks/0001_a.sql": DROP}, project)
-    assert "0001_a.sql:1: BEGIN/COMMIT/ROLLBACK is not allowed" in message
+    assert "0001_a.sql:2: BEGIN/COMMIT/ROLLBACK is not allowed inside a file" in message
+
+
+@pytest.mark.parametrize("begin, commit", [("BEGIN", "COMMIT"), ("START TRANSACTION", "END")])
+def test_begin_and_commit_around_the_whole_file_are_the_toolkits_transaction(project, begin, commit):
+    plan = load_plan(project({"migrations/0001_a.sql": f"{begin};\nCREATE TABLE a (id int);\n{commit};\n",
+                              "rollbacks/0001_a.sql": DROP}))
+    script = plan.migrations[0].apply_script
+    assert [s.kind for s in script.statements] == ["CreateStmt"] and script.transactional
+
+
+def test_analyze_runs_in_the_migrations_transaction_and_vacuum_does_not(project):
+    plan = load_plan(project({"migrations/0001_a.sql": TABLE + "ANALYZE a;\n", "rollbacks/0001_a.sql": DROP,
+                              "migrations/0002_v.sql": "VACUUM a;\n", "rollbacks/0002_v.sql": "SELECT 1;\n"}))
+    analyzed, vacuumed = plan.migrations
+    assert analyzed.apply_script.transactional
+    assert not vacuumed.apply_script.transactional
+
+
+def test_several_idempotent_concurrent_statements_may_share_a_file(project):
+    plan = load_plan(project({
+        "migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
+        "migrations/0002_i.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON a (id);\n"
+                                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS j ON a (id);\n",
+        "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS j;\nDROP INDEX CONCURRENTLY IF EXISTS i;\n"}))
+    built = plan.migrations[1].apply_script
+    assert not built.transactional and [s.builds_index.name for s in built.statements] == ["i", "j"]
+
+
+def test_a_concurrent_statement_beside_one_not_safe_to_rerun_is_refused(project):
+    message = refusal({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
+                       "migrations/0002_i.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON a (id);\n"
+                                                "CREATE TABLE b (id bigint);\n",
+                       "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS i;\n"}, project)
+    assert "0002_i.sql:2: a CONCURRENTLY statement shares its file with CreateStmt" in message
+
+
+def test_no_transaction_directive_makes_a_file_autocommit(project):
+    plan = load_plan(project({"migrations/0001_a.sql": "-- toolkit:no-transaction\n" + TABLE,
+                              "rollbacks/0001_a.sql": DROP}))
+    assert not plan.migrations[0].apply_script.transactional
+
+
+def test_no_transaction_directive_below_the_first_statement_is_refused(project):
+    message = refusal({"migrations/0001_a.sql": TABLE + "-- toolkit:no-transaction\nSELECT 1;\n",
+                       "rollbacks/0001_a.sql": DROP}, project)
+    assert "0001_a.sql:3: toolkit:no-transaction is about the whole file" in message
+
+
+def test_irreversible_rollback_carries_its_reason(project):
+    plan = load_plan(project({"migrations/0001_a.sql": TABLE,
+                              "rollbacks/0001_a.sql": "-- toolkit:irreversible the old rows are gone\n"}))
+    assert plan.migrations[0].irreversible == "the old rows are gone"
+
+
+@pytest.mark.parametrize("rollback, problem", [
+    ("-- toolkit:irreversible\n", "0001_a.sql:1: toolkit:irreversible needs a reason"),
+    ("-- toolkit:irreversible data loss\nDROP TABLE a;\n", "marked toolkit:irreversible holds nothing else"),
+], ids=["without_reason", "with_sql"])
+def test_irreversible_marker_is_refused_without_a_reason_or_beside_sql(project, rollback, problem):
+    assert problem in refusal({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": rollback}, project)
+
+
+def test_irreversible_marker_in_a_migration_is_refused(project):
+    message = refusal({"migrations/0001_a.sql": "-- toolkit:irreversible no\n", "rollbacks/0001_a.sql": DROP},
+                      project)
+    assert "0001_a.sql: toolkit:irreversible belongs in the rollback" in message
+
+
+def test_rollback_of_an_applied_irreversible_migration_is_refused_before_anything_runs(project):
+    from toolkit.errors import Irreversible
+
+    plan = load_plan(project({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": "-- toolkit:irreversible x\n",
+                              "migrations/0101_b.sql": TABLE.replace("a", "b"), "rollbacks/0101_b.sql": "DROP TABLE b;\n"}))
+    applied = {"0001_a", "0101_b"}
+    with pytest.raises(Irreversible, match="phase 0 cannot be rolled back: 0001_a is irreversible"):
+        plan.refuse_irreversible(plan.phases_down_to(applied, None), applied)
+    plan.refuse_irreversible(plan.phases_down_to(applied, 0), applied)  # --to 0 leaves phase 0 alone
+
+
+def test_rollback_to_n_chooses_every_applied_phase_above_n_newest_first(project):
+    files = {}
+    for n in range(3):
+        files[f"migrations/0{n}01_t{n}.sql"] = f"CREATE TABLE t{n} (id bigint);\n"
+        files[f"rollbacks/0{n}01_t{n}.sql"] = f"DROP TABLE t{n};\n"
+    plan = load_plan(project(files))
+    applied = {"0001_t0", "0101_t1", "0201_t2"}
+    assert [p.number for p in plan.phases_down_to(applied, 0)] == [2, 1]
+    assert [p.number for p in plan.phases_down_to(applied, None)] == [2, 1, 0]
+    with pytest.raises(BadInput, match="no phase above phase 2 is applied"):
+        plan.phases_down_to(applied, 2)
 
 
 def test_concurrent_index_without_if_not_exists_is_refused(project):

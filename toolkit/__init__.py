@@ -4,18 +4,29 @@ The commands are plain functions (what the CLI calls):
 
     from toolkit import Target, Settings, apply, status
     apply(Target("postgresql://app@db/platform"), phase=1, settings=Settings(project="."))
+
+Names are imported on first use, so that `toolkit --help` does not load the database driver and parsers.
 """
 
-from .api import apply, fingerprint, rollback, status, validate, verify
-from .connection import Target
-from .executor import Batching, Timeouts
-from .importers import import_json_store, import_users_csv
-from .lint import lint
-from .plan import Check, KeyQuery, Migration, Phase, Plan, load_plan
-from .repair import RepairActions, repair
-from .session import Settings
+from __future__ import annotations
 
-__all__ = ["apply", "fingerprint", "rollback", "status", "validate", "verify", "lint", "repair", "RepairActions",
-           "import_users_csv", "import_json_store",
-           "Target", "Settings", "Timeouts", "Batching", "Check", "KeyQuery", "Migration", "Phase", "Plan",
-           "load_plan"]
+import importlib
+
+_WHERE = {
+    "apply": "api", "fingerprint": "api", "rollback": "api", "status": "api", "validate": "api", "verify": "api",
+    "Target": "connection", "Batching": "executor", "Timeouts": "executor",
+    "import_json_store": "importers", "import_users_csv": "importers", "lint": "lint",
+    "Check": "plan", "KeyQuery": "plan", "Migration": "plan", "Phase": "plan", "Plan": "plan", "load_plan": "plan",
+    "RepairActions": "repair", "repair": "repair", "Settings": "session",
+    "init_project": "scaffold", "new_migration": "scaffold", "convert": "convert",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -12,7 +12,7 @@ from psycopg import sql
 
 from .checks import CheckResult, run_checks
 from .connection import Target
-from .errors import BadInput, ChecksumMismatch
+from .errors import BadInput, ChecksumMismatch, HumanNeeded
 from .fingerprint import Fingerprint, take_fingerprint
 from .history import AppliedMigration, History
 from .plan import Migration, Phase, Plan, load_plan
@@ -42,28 +42,52 @@ def apply(target: Target, phase: int | None = None, *, settings: Settings = Sett
 ROLLBACK_LEVELS = ("schema", "data", "feature")
 
 
-def rollback(target: Target, phase: int, *, cascade: bool = False, level: str = "schema",
-             settings: Settings = Settings(), progress: Progress = Progress(), dry_run: bool = False):
-    """Roll back phase `phase` (and, with cascade, every later applied phase), newest first.
+def rollback(target: Target, phase: int | None = None, *, cascade: bool = False, to: int | None = None,
+             everything: bool = False, level: str = "schema", settings: Settings = Settings(),
+             progress: Progress = Progress(), dry_run: bool = False):
+    """Roll back, newest first: phase `phase` (with cascade, and every later applied phase); or with `to=N`
+    every applied phase above N; or with everything=True every applied phase. Each phase's restored schema is
+    compared with the fingerprint kept when it was applied. A phase holding an applied irreversible migration
+    is refused before anything runs.
 
-    004's levels: "schema" undoes every migration; "data" undoes only the phase's data
+    004's levels (with `phase` only): "schema" undoes every migration; "data" undoes only the phase's data
     steps and keeps its tables (apply the phase again to redo them); "feature" runs
     rollbacks/levels/PP_feature.sql (switch the features off, keep every row)."""
     plan = load_plan(settings.project)
-    chosen = _level_phase(plan, phase, cascade, level)
+    _one_scope(phase, to, everything, level)
+    chosen = _level_phase(plan, phase, cascade, level) if phase is not None else None
+
+    def choose(applied: set[str]) -> list[Phase]:
+        if phase is None:
+            phases = plan.phases_down_to(applied, to)
+        else:
+            phases = plan.phases_to_roll_back(applied, phase, cascade)
+        if level != "feature":
+            plan.refuse_irreversible(phases, applied, data_only=level == "data")
+        return phases
+
     if dry_run:
         applied = _read_applied(target)
         _refuse_edited(plan, applied)
-        phases = plan.phases_to_roll_back(set(applied), phase, cascade)
-        return [_preview(p, "rollback", set(applied), level) for p in phases]
+        return [_preview(p, "rollback", set(applied), level) for p in choose(set(applied))]
     with locked_session(target, settings, progress, "rollback") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
-        phases = plan.phases_to_roll_back(set(applied), phase, cascade)
+        phases = choose(set(applied))
         if level == "feature":
             duration = session.executor.switch_off_features(phase, chosen.feature_rollback)
             return [PhaseResult(phase, "rollback", [StepResult(f"{phase:02d}_feature", "rollback", duration)])]
         return [session.roll_back_phase(p, only=p.data_steps if level == "data" else None) for p in phases]
+
+
+def _one_scope(phase: int | None, to: int | None, everything: bool, level: str) -> None:
+    given = [name for name, value in (("--phase", phase), ("--to", to), ("--all", everything or None))
+             if value is not None]
+    if len(given) != 1:
+        raise BadInput("say what to roll back: one of --phase N, --to N or --all"
+                       + (f" (got {' and '.join(given)})" if given else ""))
+    if phase is None and level != "schema":
+        raise BadInput(f"--level {level} goes with --phase N only")
 
 
 def _level_phase(plan: Plan, phase: int, cascade: bool, level: str) -> Phase:
@@ -114,6 +138,8 @@ def verify(server: Target, *, settings: Settings = Settings(), progress: Progres
     plan = load_plan(settings.project)
     if not plan.phases:
         raise BadInput(f"nothing to verify: no migrations in {settings.project / 'migrations'}")
+    # verify rolls every phase back: one that cannot be is refused before the scratch database is made
+    plan.refuse_irreversible(list(plan.phases), {m.name for m in plan.migrations})
     name = f"toolkit_verify_{uuid.uuid4().hex[:10]}"
     with server.connect("toolkit verify") as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -122,7 +148,12 @@ def verify(server: Target, *, settings: Settings = Settings(), progress: Progres
         empty = fingerprint(scratch)
         apply(scratch, settings=settings, progress=progress)
         applied = fingerprint(scratch)
-        rollback(scratch, plan.phases[0].number, cascade=True, settings=settings, progress=progress)
+        try:
+            rollback(scratch, everything=True, settings=settings, progress=progress)
+        except HumanNeeded as proof:  # a phase's rollback did not restore its fingerprint: that is the finding
+            if not proof.differences:
+                raise
+            progress.note(str(proof))
         rolled_back = fingerprint(scratch)
         differences = [f"after rollback {d}" for d in empty.differences(rolled_back)]
         reapplied = None

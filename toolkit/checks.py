@@ -2,7 +2,8 @@
 
 Pass rule: a check passes when its query returns no rows, or exactly one row with
 a single value that is 0 or false. Anything else fails, and the failure shows the
-first rows. A check that errors fails too: it could not vouch for anything.
+first rows. A check that errors fails too: it could not vouch for anything. A check marked
+`-- expect: no error` passes whenever it runs (Sqitch's verify scripts work that way).
 Every check runs in its own READ ONLY transaction; all run, then the caller decides.
 """
 
@@ -67,12 +68,12 @@ def _run_one(conn: psycopg.Connection, check: Check) -> CheckResult:
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")
             cur = conn.execute(check.sql)
-            rows = cur.fetchmany(SHOWN_ROWS + 1)
+            rows = cur.fetchmany(SHOWN_ROWS + 1) if cur.description else []  # a DO block returns nothing
             columns = tuple(c.name for c in cur.description or ())
     except psycopg.Error as exc:
         message = exc.diag.message_primary or str(exc).strip()
         return CheckResult(check, passed=False, error=message, duration_ms=_ms(started))
-    ok = passes(rows)
+    ok = check.passes_if_it_runs or passes(rows)
     return CheckResult(
         check,
         passed=ok,

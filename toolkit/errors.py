@@ -13,6 +13,9 @@ from pathlib import Path
 class ToolkitError(Exception):
     """Base of every error meant for the user (never a bug)."""
 
+    # Lines printed under the message, e.g. the server's DETAIL, HINT and CONTEXT for a failed statement.
+    notes: tuple[str, ...] = ()
+
 
 class BadInput(ToolkitError):
     """The files, the arguments or the request are wrong; nothing was changed."""
@@ -40,6 +43,17 @@ class ChecksumMismatch(BadInput):
         )
 
 
+class Irreversible(ToolkitError):
+    """A rollback would need a migration whose rollback says it cannot be written; nothing was changed."""
+
+    def __init__(self, phase: int, migration: str, reason: str):
+        self.phase = phase
+        self.migration = migration
+        self.reason = reason
+        super().__init__(f"phase {phase} cannot be rolled back: {migration} is irreversible ({reason}); "
+                         "nothing was changed")
+
+
 class PreCheckFailed(ToolkitError):
     """A pre-validation check failed: the phase was not started."""
 
@@ -57,6 +71,7 @@ class RollbackCause:
     kind: str  # "step", "check" or "slowdown"
     message: str
     failures: list = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # the failed statement's DETAIL, HINT, CONTEXT
 
 
 class RolledBack(ToolkitError):
@@ -66,6 +81,7 @@ class RolledBack(ToolkitError):
         self.phase = phase
         self.cause = cause
         self.result = result
+        self.notes = cause.notes
         super().__init__(
             f"phase {phase} rolled back: {cause.message}; schema restored to its state before the phase"
         )
@@ -74,9 +90,10 @@ class RolledBack(ToolkitError):
 class HumanNeeded(ToolkitError):
     """A rollback failed or did not restore the schema. Someone must look."""
 
-    def __init__(self, message: str, differences: list[str] | None = None, result=None):
+    def __init__(self, message: str, differences: list[str] | None = None, result=None, notes=()):
         self.differences = differences or []
         self.result = result
+        self.notes = tuple(notes)
         super().__init__(message)
 
 
@@ -112,10 +129,11 @@ class ConnectionLost(CannotConnect):
 class StepFailed(ToolkitError):
     """A statement of a migration or rollback script failed."""
 
-    def __init__(self, script_path: Path, line: int, sqlstate: str | None, message: str):
+    def __init__(self, script_path: Path, line: int, sqlstate: str | None, message: str, notes=()):
         self.path = Path(script_path)
         self.line = line
         self.sqlstate = sqlstate
         self.reason = message
+        self.notes = tuple(notes)  # "DETAIL: ...", "HINT: ...", "CONTEXT: ...": what psql would print under it
         code = f" [{sqlstate}]" if sqlstate else ""
         super().__init__(f"{script_path}:{line}: {message}{code}")

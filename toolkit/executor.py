@@ -35,7 +35,7 @@ from psycopg import errors as pgerrors, sql
 
 from . import faults
 from .errors import ConnectionLost, StepFailed
-from .history import History
+from .history import STATEMENTS_DONE, History
 from .locks import LongTransactionWait, TableLock
 from .plan import Migration
 from .progress import Progress
@@ -125,7 +125,7 @@ class Executor:
             else:
                 self._statement_by_statement(migration, action, script, started, record)
         except StepFailed as failure:
-            self.history.log(action, "failed", migration=migration, detail=str(failure))
+            self.history.log(action, "failed", migration=migration, detail="\n".join((str(failure),) + failure.notes))
             raise
         duration_ms = _elapsed_ms(started)
         self.progress.step_finished(migration, action, duration_ms)
@@ -141,23 +141,29 @@ class Executor:
         faults.boundary()
 
     def _statement_by_statement(self, migration, action, script: Script, started: float, record: Callable) -> None:
-        # A 'started' row lets status and repair see a run that died half way.
-        self.history.log(action, "started", migration=migration)
-        for statement in script.statements:
+        # 'started' rows let status and repair see a run that died half way, and say how far it got: a rerun
+        # resumes at the statement that was running (the earlier ones are done and committed).
+        done = self.history.statements_done(migration, action)
+        if done:
+            self.progress.note(f"{migration.name}: resuming at statement {done + 1} of {len(script.statements)} "
+                               "(the earlier ones finished before the last run stopped)")
+        self.history.log(action, "started", migration=migration, detail=_progress(done, script))
+        for number, statement in enumerate(script.statements[done:], start=done + 1):
             wait = self.timeouts.concurrent_lock_timeout if statement.builds_index else self.timeouts.lock_timeout
 
             if statement.batched:
                 self._in_batches(migration, script, statement)
-                continue
+            else:
+                def attempt(statement=statement, wait=wait):
+                    if statement.builds_index:
+                        self._drop_if_invalid(statement.builds_index)
+                    self._set_timeouts(wait, local=False)
+                    self._execute(script, statement, LockBudget(wait))
 
-            def attempt(statement=statement, wait=wait):
-                if statement.builds_index:
-                    self._drop_if_invalid(statement.builds_index)
-                self._set_timeouts(wait, local=False)
-                self._execute(script, statement, LockBudget(wait))
-
-            self._with_lock_retries(migration.name, statement.locks, attempt)
+                self._with_lock_retries(migration.name, statement.locks, attempt)
             faults.boundary()
+            if number < len(script.statements):
+                self.history.log(action, "started", migration=migration, detail=_progress(number, script))
         self._set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
             record(migration, _elapsed_ms(started))
@@ -227,7 +233,7 @@ class Executor:
                 # Nothing can be rolled back or recorded on a dead connection; the server
                 # already undid the open transaction. The next run resumes from history.
                 raise ConnectionLost(f"{script.path}:{statement.line}", message) from exc
-            raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message) from exc
+            raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message, server_notes(exc)) from exc
 
     def _lock(self, lock: TableLock, budget: LockBudget) -> None:
         """Takes a lock the statement would take anyway, in the same mode, waiting at most what the transaction's
@@ -272,6 +278,17 @@ class Executor:
                 sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(row[0]),
                                                                           sql.Identifier(index.name))
             )
+
+
+def _progress(done: int, script: Script) -> str:
+    return f"{STATEMENTS_DONE} {done} of {len(script.statements)}"
+
+
+def server_notes(exc: psycopg.Error) -> tuple[str, ...]:
+    """The lines psql prints under an error: which views depend on the column, what to do, where in a function."""
+    diag = exc.diag
+    parts = (("DETAIL", diag.message_detail), ("HINT", diag.message_hint), ("CONTEXT", diag.context))
+    return tuple(f"{label}: {' '.join(text.split())}" for label, text in parts if text)
 
 
 def _elapsed_ms(started: float) -> int:

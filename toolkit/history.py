@@ -3,6 +3,7 @@
 Tables in schema ``toolkit``:
 - ``applied_migrations``: one row per migration currently applied, with its checksum.
 - ``history``: every apply, rollback and check, with outcome and duration.
+- ``phase_fingerprints``: the schema's fingerprint from before each applied phase ran.
 - ``layout``: which version of these tables' layout the database has (LAYOUTS below).
 
 A transactional migration's rows are written inside the migration's own
@@ -20,6 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from .errors import BadInput
+from .fingerprint import Fingerprint
 
 
 def _toolkit_version() -> str:
@@ -66,7 +68,18 @@ BEGIN
     END IF;
 END
 $$;
-""",)
+""", """
+-- The schema as it was before each applied phase: what its rollback, automatic or manual, must restore.
+CREATE TABLE IF NOT EXISTS toolkit.phase_fingerprints (
+    phase integer PRIMARY KEY,
+    digest text NOT NULL,
+    lines text[] NOT NULL,
+    taken_at timestamptz NOT NULL DEFAULT now()
+);
+""")
+
+
+STATEMENTS_DONE = "statements done:"  # a 'started' row's detail in a non-transactional script's run
 
 
 @dataclass(frozen=True)
@@ -140,7 +153,41 @@ class History:
             ).fetchall()
         return {r["migration"]: LastEvent(**r) for r in rows}
 
+    def fingerprint_before(self, phase: int) -> Fingerprint | None:
+        """The schema as it was before `phase` was applied, if this toolkit applied it."""
+        if not self.exists() or self.layout() < 2:
+            return None
+        row = self.conn.execute("SELECT lines FROM toolkit.phase_fingerprints WHERE phase = %s", (phase,)).fetchone()
+        return Fingerprint(tuple(row[0])) if row else None
+
+    def layout(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(version), 0) FROM toolkit.layout").fetchone()[0] \
+            if self.conn.execute("SELECT to_regclass('toolkit.layout') IS NOT NULL").fetchone()[0] else 0
+
+    def statements_done(self, migration, action: str) -> int:
+        """How many statements of a non-transactional script an interrupted run of this same file finished."""
+        if not self.exists():
+            return 0
+        row = self.conn.execute(
+            """SELECT action, outcome, checksum, detail FROM toolkit.history
+               WHERE migration = %s AND action IN ('apply', 'rollback') ORDER BY id DESC LIMIT 1""",
+            (migration.name,)).fetchone()
+        if not row or row[:3] != (action, "started", migration.checksum) or not (row[3] or "").startswith(
+                STATEMENTS_DONE):
+            return 0
+        return int(row[3].removeprefix(STATEMENTS_DONE).split()[0])
+
     # Writers. The caller decides the transaction; these only add rows.
+
+    def keep_fingerprint(self, phase: int, before: Fingerprint) -> None:
+        self.conn.execute(
+            """INSERT INTO toolkit.phase_fingerprints (phase, digest, lines) VALUES (%s, %s, %s)
+               ON CONFLICT (phase) DO UPDATE SET digest = excluded.digest, lines = excluded.lines,
+                                                 taken_at = now()""",
+            (phase, before.digest, list(before.lines)))
+
+    def forget_fingerprint(self, phase: int) -> None:
+        self.conn.execute("DELETE FROM toolkit.phase_fingerprints WHERE phase = %s", (phase,))
 
     def mark_applied(self, migration, duration_ms: int) -> None:
         self.conn.execute(

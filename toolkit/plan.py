@@ -9,6 +9,7 @@ Layout of a project folder:
     validation/PP_post.sql     checks run after phase PP
     validation/keys.sql        key queries measured around every phase (slowdown trigger)
     validation/PP_keys.sql     key queries measured around phase PP only
+    validation/templates/      pre.sql and post.sql, copied by `toolkit new` into a new phase (not loaded)
 
 Nothing here touches a database: the plan is built, and refused, from files alone.
 """
@@ -21,12 +22,14 @@ from pathlib import Path
 
 from pglast import ast
 
-from .errors import BadInput, PlanError
+from .errors import BadInput, Irreversible, PlanError
 from .sql import Script, Statement, load_script
 
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
 CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
 CHECK_NAME = re.compile(r"--\s*check:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
+# A check that passes when it runs without error (Sqitch's verify scripts): `-- expect: no error` under its name.
+EXPECT_NO_ERROR = re.compile(r"^\s*--\s*expect:\s*no error\s*$", re.M)
 KEYS_FILE_NAME = re.compile(r"^(?:(?P<phase>\d{2})_)?keys\.sql$")
 KEY_NAME = re.compile(r"--\s*key:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
 MAX_SLOWDOWN = re.compile(r"--\s*max-slowdown:\s*(?P<percent>\d+(?:\.\d+)?)\s*%")
@@ -44,10 +47,16 @@ class Migration:
     def checksum(self) -> str:
         return self.apply_script.checksum
 
+    @property
+    def irreversible(self) -> str | None:
+        """Why it cannot be rolled back, when its rollback says so (-- toolkit:irreversible REASON)."""
+        return self.rollback_script.irreversible
+
 
 @dataclass(frozen=True)
 class Check:
-    """A named query; it passes when it returns no rows, or one row whose single value is 0 or false."""
+    """A named query; it passes when it returns no rows, or one row whose single value is 0 or false (or, with
+    `-- expect: no error`, when it runs without error)."""
 
     name: str
     phase: int
@@ -55,6 +64,7 @@ class Check:
     path: Path
     line: int
     sql: str
+    passes_if_it_runs: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,18 +122,41 @@ class Plan:
         return [target] if target in pending else []
 
     def phases_to_roll_back(self, applied: set[str], number: int, cascade: bool = False) -> list[Phase]:
-        """Phases that `rollback` undoes, newest first."""
+        """Phases that `rollback --phase N` undoes, newest first."""
         target = self.phase(number)
         if not any(m.name in applied for m in target.migrations):
             raise BadInput(f"phase {number} is not applied: nothing to roll back")
-        later = [p for p in self.phases if p.number > number and any(m.name in applied for m in p.migrations)]
+        later = self.applied_phases_above(applied, number)
         if later and not cascade:
-            names = ", ".join(str(p.number) for p in later)
+            names = ", ".join(str(p.number) for p in reversed(later))
             raise BadInput(
                 f"phase {number} cannot be rolled back while later phase(s) {names} are applied; "
                 "roll those back first, or pass --cascade"
             )
-        return list(reversed(later)) + [target]
+        return later + [target]
+
+    def phases_down_to(self, applied: set[str], number: int | None) -> list[Phase]:
+        """Phases that `rollback --to N` (every applied phase above N) or, with None, `rollback --all` undoes,
+        newest first."""
+        if number is not None:
+            self.phase(number)
+        chosen = self.applied_phases_above(applied, -1 if number is None else number)
+        if not chosen:
+            above = "" if number is None else f" above phase {number}"
+            raise BadInput(f"no phase{above} is applied: nothing to roll back")
+        return chosen
+
+    @staticmethod
+    def refuse_irreversible(phases: list[Phase], applied: set[str], data_only: bool = False) -> None:
+        """Refuses, before anything runs, a rollback that would meet an applied irreversible migration."""
+        for phase in phases:
+            for migration in reversed(phase.data_steps if data_only else phase.migrations):
+                if migration.name in applied and migration.irreversible:
+                    raise Irreversible(phase.number, migration.name, migration.irreversible)
+
+    def applied_phases_above(self, applied: set[str], number: int) -> list[Phase]:
+        """Phases after `number` with any migration applied, newest first."""
+        return [p for p in reversed(self.phases) if p.number > number and any(m.name in applied for m in p.migrations)]
 
 
 def _all_applied(phase: Phase, applied: set[str]) -> bool:
@@ -165,6 +198,9 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
         scripts = [_load(p, problems) for p in (path, backward.get(name))]
         if None in scripts:
             continue
+        if scripts[0].irreversible is not None:
+            problems.append(PlanError(path, "toolkit:irreversible belongs in the rollback, not the migration"))
+            continue
         migration = Migration(name=name.removesuffix(".sql"), phase=int(match["phase"]), step=int(match["step"]),
                               apply_script=scripts[0], rollback_script=scripts[1])
         migrations.setdefault(migration.phase, []).append(migration)
@@ -198,6 +234,7 @@ def _load(path: Path | None, problems: list[PlanError]) -> Script | None:
 
 
 LEVELS_FOLDER = "levels"
+TEMPLATES_FOLDER = "templates"  # validation/templates/: the check files `toolkit new` copies into a new phase
 FEATURE_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_feature\.sql$")
 
 
@@ -245,7 +282,7 @@ def _sql_files(folder: Path, problems: list[PlanError], subfolders: tuple[str, .
 
 def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> dict[tuple[int, str], tuple[Check, ...]]:
     checks = {}
-    for name, path in _sql_files(folder, problems, required=False).items():
+    for name, path in _sql_files(folder, problems, subfolders=(TEMPLATES_FOLDER,), required=False).items():
         match = CHECK_FILE_NAME.match(name)
         if KEYS_FILE_NAME.match(name):
             continue
@@ -270,7 +307,8 @@ def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> d
 def _load_key_queries(folder: Path, phases: set[int], problems: list[PlanError]) -> dict:
     """{None: key queries of every phase, N: key queries of phase N only}."""
     found: dict[int | None, tuple[KeyQuery, ...]] = {}
-    files = {n: p for n, p in _sql_files(folder, [], required=False).items() if KEYS_FILE_NAME.match(n)}
+    files = {n: p for n, p in _sql_files(folder, [], subfolders=(TEMPLATES_FOLDER,), required=False).items()
+             if KEYS_FILE_NAME.match(n)}
     for name, path in files.items():
         phase = KEYS_FILE_NAME.match(name)["phase"]
         if phase is not None and int(phase) not in phases:
@@ -298,9 +336,12 @@ def _check(statement: Statement, phase: int, when: str, path: Path) -> Check:
     names = CHECK_NAME.findall(statement.leading_comments)
     if not names:
         raise PlanError(path, "check has no name: put '-- check: snake_case_name' above the query", statement.line)
-    if not _is_read_only_query(statement.node):
+    runs_only = bool(EXPECT_NO_ERROR.search(statement.leading_comments))
+    # a DO block may assert (Sqitch's verify scripts do); checks run in a READ ONLY transaction either way
+    if not (_is_read_only_query(statement.node) or (runs_only and isinstance(statement.node, ast.DoStmt))):
         raise PlanError(path, f"check '{names[-1]}' must be a query that changes nothing", statement.line)
-    return Check(name=names[-1], phase=phase, when=when, path=path, line=statement.line, sql=statement.text)
+    return Check(name=names[-1], phase=phase, when=when, path=path, line=statement.line, sql=statement.text,
+                 passes_if_it_runs=runs_only)
 
 
 def _is_read_only_query(node: ast.Node) -> bool:

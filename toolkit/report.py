@@ -241,3 +241,22 @@ def print_sample_data(console: Console, counts) -> None:
 def print_local_server(console: Console, server, database: str, env_file) -> None:
     console.print(f"{server.version()} running at {server.target(database).describe()}", markup=False)
     console.print(f"to use it from a shell: . {env_file}   (the password stays in {server.pgpass})", markup=False)
+
+
+def print_conversion(console: Console, conversion) -> None:
+    irreversible = [m for m in conversion.migrations if m.irreversible]
+    autocommit = [m for m in conversion.migrations if not m.transactional]
+    console.print(f"converted {len(conversion.migrations)} {conversion.tool} migration(s) from {conversion.source} "
+                  f"into {conversion.phases} phase(s) in {conversion.into} ({conversion.grouping}); "
+                  f"{len(autocommit)} outside a transaction, {len(irreversible)} irreversible", markup=False)
+    for mapped in conversion.migrations:
+        marks = [w for w, on in (("no transaction", not mapped.transactional),
+                                 (f"irreversible: {mapped.irreversible}", mapped.irreversible)) if on]
+        marks += mapped.notes
+        console.print(f"  {mapped.source_id} -> {mapped.migration}" + (f"  ({'; '.join(marks)})" if marks else ""),
+                      markup=False)
+    for item in conversion.unmapped:
+        console.print(f"not converted: {item['path']}: {item['reason']}", markup=False)
+    for problem in conversion.problems:
+        console.print(f"needs attention (the source's SQL as written): {problem}", markup=False)
+    console.print(f"map of source ids to migrations: {Path(conversion.into) / 'convert.json'}", markup=False)

@@ -85,8 +85,9 @@ def load_sample_data(target: Target, users: int = 1000, business_share: float = 
         with target.connect("toolkit seed") as conn:
             conn.execute("ANALYZE users, auth_accounts, sessions, businesses, health_metrics")
         after = _counts(target)
-    except psycopg.errors.UndefinedTable as exc:
-        raise BadInput(f"sample data goes into phase 0's tables: apply phase 0 first ({exc.diag.message_primary})") from exc
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+        raise BadInput(f"sample data goes into this repository's platform tables (phase 0), which this database "
+                       f"does not have: {exc.diag.message_primary}; apply phase 0 of this project first") from exc
     added = [a - b for a, b in zip(after, before)]
     return SampleCounts(*added, seconds=round(time.monotonic() - started, 2))
 

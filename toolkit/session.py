@@ -50,9 +50,10 @@ class Session:
         pending = [m for m in phase.migrations if m.name not in self.history.applied()]
         result = PhaseResult(phase.number, "apply")
         self.progress.phase_started(phase, pending)
-        self._pre_validate(phase, resuming=len(pending) < len(phase.migrations), result=result)
+        resuming = len(pending) < len(phase.migrations)
+        self._pre_validate(phase, resuming, result)
         speed_before = self._measure_key_queries(phase, "before")
-        before = take_fingerprint(self.conn)
+        before = self._schema_before(phase, resuming)
         ran = self._run_migrations(phase, pending, before, result)
         self._post_validate(phase, ran, before, result)
         self._compare_key_queries(phase, speed_before, ran, before, result)
@@ -69,6 +70,14 @@ class Session:
         if failed:
             raise PreCheckFailed(phase.number, failed)
 
+    def _schema_before(self, phase: Phase, resuming: bool) -> Fingerprint:
+        """This run's rollback restores the fingerprint taken now; a later manual rollback of the whole phase
+        restores the one kept from before its first migration (a resumed run keeps the first run's)."""
+        before = take_fingerprint(self.conn)
+        if not resuming:
+            self.history.keep_fingerprint(phase.number, before)
+        return before
+
     def _run_migrations(self, phase: Phase, pending, before: Fingerprint, result: PhaseResult) -> list[Migration]:
         ran: list[Migration] = []
         for migration in pending:
@@ -78,7 +87,8 @@ class Session:
             except StepFailed as failure:
                 if migration.apply_script.transactional:
                     ran.pop()  # its transaction already undid it
-                self._undo(phase, ran, before, RollbackCause("step", f"{migration.name} failed: {failure}"), result)
+                self._undo(phase, ran, before,
+                           RollbackCause("step", f"{migration.name} failed: {failure}", notes=failure.notes), result)
         return ran
 
     def _post_validate(self, phase: Phase, ran, before: Fingerprint, result: PhaseResult) -> None:
@@ -116,7 +126,24 @@ class Session:
         for migration in reversed(chosen):
             if migration.name in applied:
                 result.steps.append(StepResult(migration.name, "rollback", self._roll_back(phase, migration, result)))
+        if only is None:
+            self._prove_restored(phase, result)
         return result
+
+    def _prove_restored(self, phase: Phase, result: PhaseResult) -> None:
+        """A manual rollback proves what it restored, as the automatic one does: against the fingerprint kept
+        when the phase was applied."""
+        before = self.history.fingerprint_before(phase.number)
+        if before is None:
+            self.progress.note(f"phase {phase.number}: no fingerprint was kept when it was applied (an older "
+                               "toolkit, or adopted): the restored schema is not compared")
+            return
+        after = take_fingerprint(self.conn)
+        if after != before:
+            raise HumanNeeded(f"phase {phase.number} was rolled back, but the schema differs from before it was "
+                              "applied: its rollbacks do not undo exactly what its migrations did",
+                              differences=before.differences(after), result=result)
+        self.history.forget_fingerprint(phase.number)
 
     def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
         """Roll back what this run applied, newest first, then prove the schema is as before."""
@@ -134,16 +161,23 @@ class Session:
         raise RolledBack(phase.number, cause, result)
 
     def _roll_back(self, phase: Phase, migration: Migration, result, cause: RollbackCause | None = None) -> int:
+        after = f" (rolling back after: {cause.message})" if cause else ""
+        if migration.irreversible:  # only an automatic rollback gets here: a manual one is refused before
+            raise HumanNeeded(f"{migration.name} cannot be rolled back: irreversible ({migration.irreversible})"
+                              f"{after}; phase {phase.number} now has applied: {self._still_applied(phase)}",
+                              result=result)
         try:
             return self.executor.roll_back(migration)
         except StepFailed as failure:
-            still = sorted(m for m in self.history.applied() if any(m == x.name for x in phase.migrations))
-            after = f" (rolling back after: {cause.message})" if cause else ""
             raise HumanNeeded(
                 f"rollback of {migration.name} failed: {failure}{after}; "
-                f"phase {phase.number} now has applied: {', '.join(still) or 'nothing'}",
-                result=result,
+                f"phase {phase.number} now has applied: {self._still_applied(phase)}",
+                notes=failure.notes, result=result,
             ) from failure
+
+    def _still_applied(self, phase: Phase) -> str:
+        names = {m.name for m in phase.migrations}
+        return ", ".join(sorted(m for m in self.history.applied() if m in names)) or "nothing"
 
     def _checks(self, phase: Phase, when: str, checks) -> list[CheckResult]:
         results = run_checks(self.conn, checks, self.history)

@@ -13,14 +13,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pglast import ast, parse_sql
+from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 from .errors import PlanError
 from .locks import MODES, TableLock, foreign_key_parents, taken_by
 
-# Statements PostgreSQL refuses to run inside a transaction block.
-_NEVER_IN_TRANSACTION = (ast.VacuumStmt, ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
+# Statements PostgreSQL refuses to run inside a transaction block (VACUUM: see _never_in_transaction).
+_NEVER_IN_TRANSACTION = (ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
+
+
+def _never_in_transaction(node: ast.Node) -> bool:
+    # pglast parses ANALYZE as a VacuumStmt too; ANALYZE runs fine in a transaction, VACUUM never does.
+    if isinstance(node, ast.VacuumStmt):
+        return bool(node.is_vacuumcmd)
+    return isinstance(node, _NEVER_IN_TRANSACTION)
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,12 @@ class Script:
     statements: tuple[Statement, ...]
     checksum: str
     text: str = ""  # the file as parsed (node locations are offsets into it)
+    irreversible: str | None = None  # a rollback that says it cannot be written: the reason
+    no_transaction: bool = False  # the author asked for autocommit (-- toolkit:no-transaction)
 
     @property
     def transactional(self) -> bool:
-        return not any(s.needs_autocommit or s.batched for s in self.statements)
+        return not (self.no_transaction or any(s.needs_autocommit or s.batched for s in self.statements))
 
     @property
     def locks(self) -> tuple[TableLock, ...]:
@@ -108,15 +117,77 @@ def checksum(text: str) -> str:
 
 def load_script(path: Path) -> Script:
     text = read_sql_file(path)
-    statements = parse_statements(text, path)
+    statements = _unwrap_transaction(parse_statements(text, path), path)
+    irreversible = _irreversible(text, path)
+    if irreversible is not None:
+        if statements:
+            raise PlanError(path, "a rollback marked toolkit:irreversible holds nothing else: remove its SQL, "
+                                  "or the marker", statements[0].line)
+        return Script(path=path, statements=(), checksum=checksum(text), text=text, irreversible=irreversible)
     if not statements:
-        raise PlanError(path, "holds no SQL statement")
-    concurrent = [s for s in statements if is_concurrent(s.node)]
-    if concurrent and len(statements) > 1:
-        raise PlanError(path, f"a CONCURRENTLY statement must be alone in its file ({len(statements)} statements): "
-                              "outside a transaction nothing else could be undone with it",
-                        concurrent[0].line, rule="concurrent-not-alone")
-    return Script(path=path, statements=statements, checksum=checksum(text), text=text)
+        raise PlanError(path, "holds no SQL statement (a rollback that cannot be written says "
+                              "'-- toolkit:irreversible REASON')")
+    _require_resumable(statements, path)
+    for statement in statements[1:]:
+        if "no-transaction" in _DIRECTIVE.findall(statement.leading_comments):
+            raise PlanError(path, "toolkit:no-transaction is about the whole file: put it above the first statement",
+                            statement.line)
+    no_transaction = "no-transaction" in _DIRECTIVE.findall(statements[0].leading_comments)
+    return Script(path=path, statements=statements, checksum=checksum(text), text=text,
+                  no_transaction=no_transaction)
+
+
+def _unwrap_transaction(statements: tuple[Statement, ...], path: Path) -> tuple[Statement, ...]:
+    """BEGIN; ... COMMIT; around a whole file (Sqitch's template, many golang-migrate files) asks for what the
+    toolkit does anyway: the file is one transaction. Those two are not run; any other transaction control is
+    refused, because it would commit or undo part of a step behind the runner's back."""
+    kinds = ast.TransactionStmt
+    if (len(statements) >= 2 and isinstance(statements[0].node, kinds) and isinstance(statements[-1].node, kinds)
+            and statements[0].node.kind in _BEGIN and statements[-1].node.kind == _COMMIT):
+        statements = statements[1:-1]
+    for statement in statements:
+        if isinstance(statement.node, kinds):
+            raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed inside a file: the toolkit decides the "
+                                  "transaction (BEGIN; ... COMMIT; around the whole file is accepted)",
+                            statement.line)
+    return statements
+
+
+_BEGIN = (enums.TransactionStmtKind.TRANS_STMT_BEGIN, enums.TransactionStmtKind.TRANS_STMT_START)
+_COMMIT = enums.TransactionStmtKind.TRANS_STMT_COMMIT
+_IRREVERSIBLE = re.compile(r"^\s*--\s*toolkit:irreversible\b[ \t]*(?P<reason>[^\n]*)$", re.M)
+
+
+def _irreversible(text: str, path: Path) -> str | None:
+    match = _IRREVERSIBLE.search(text)
+    if match is None:
+        return None
+    if not match["reason"].strip():
+        raise PlanError(path, "toolkit:irreversible needs a reason: '-- toolkit:irreversible REASON'",
+                        line_at(text, match.start()), rule="irreversible-without-reason")
+    return match["reason"].strip()
+
+
+def _require_resumable(statements: tuple[Statement, ...], path: Path) -> None:
+    """A file holding CONCURRENTLY runs statement by statement outside a transaction, and a rerun after a crash
+    resumes at the first statement not done; the one that was running when it died runs again. So every
+    statement beside a concurrent one must be safe to run twice."""
+    if not any(is_concurrent(s.node) for s in statements):
+        return
+    for statement in statements:
+        if not idempotent(statement.node):
+            raise PlanError(path, f"a CONCURRENTLY statement shares its file with {statement.kind}, which is not "
+                                  "safe to run twice: give it IF [NOT] EXISTS or move it to a file of its own",
+                            statement.line, rule="concurrent-not-alone")
+
+
+def idempotent(node: ast.Node) -> bool:
+    """Safe to run again after it ran (or half ran) once."""
+    if isinstance(node, (ast.IndexStmt, ast.CreateStmt)):
+        return bool(node.if_not_exists)
+    if isinstance(node, ast.DropStmt):
+        return bool(node.missing_ok)
+    return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt))
 
 
 def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
@@ -148,8 +219,6 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
 
 def _classify(text, line, column, leading_comments, node, path) -> Statement:
     directives = _directives(leading_comments, path, line)
-    if isinstance(node, ast.TransactionStmt):
-        raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed: the toolkit decides the transaction", line)
     concurrent = is_concurrent(node)
     if concurrent:
         _require_idempotent(node, path, line)
@@ -162,7 +231,7 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
         column=column,
         leading_comments=leading_comments,
         node=node,
-        needs_autocommit=concurrent or isinstance(node, _NEVER_IN_TRANSACTION),
+        needs_autocommit=concurrent or _never_in_transaction(node),
         builds_index=target,
         batched=_batched(directives, node, text, path, line),
         locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
@@ -172,7 +241,10 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
 
 # Comment directives: `-- toolkit:NAME` on a line of its own above a statement.
 _DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
-DIRECTIVES = {"batch", "allow"}  # allow: a lint suppression (toolkit.lint reads its rule and reason)
+# allow: a lint suppression (toolkit.lint reads its rule and reason); no-transaction: the file runs statement by
+# statement in autocommit (goose's NO TRANSACTION, dbmate's transaction:false, ...), read by load_script from
+# above the first statement; irreversible: a rollback that cannot be written (_irreversible).
+DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible"}
 BATCH_SIZE_SETTING = "toolkit.batch_size"
 
 

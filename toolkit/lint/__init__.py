@@ -29,6 +29,7 @@ class LintReport:
     suppressed: list[Finding] = field(default_factory=list)
     files: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # said once on stderr, e.g. which style settings were used
 
     @property
     def clean(self) -> bool:
@@ -39,9 +40,12 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> Lint
     root = Path(root).absolute()
     started = time.monotonic()
     paths = _sql_paths(root)
+    report = LintReport()
+    if style and not (root / ".sqlfluff").is_file():
+        report.notes.append(f"no .sqlfluff in {root}: style uses the toolkit's defaults (dialect postgres; "
+                            "`toolkit init` writes them to a file you can edit)")
     style_findings = start_style(root, paths) if style else None  # sqlfluff runs while the rest is checked
     plan, problems = read_plan(root)
-    report = LintReport()
     report.findings += [Finding(_relative(p.path, root), p.line or 1, 1, p.rule, p.problem) for p in problems]
     for phase in plan.phases:
         for when, checks in (("pre", phase.pre_checks), ("post", phase.post_checks)):

@@ -91,11 +91,11 @@ SAFETY = [
          "If the subquery yields one NULL, NOT IN is never true: the query silently returns nothing.",
          "Use NOT EXISTS (SELECT 1 FROM ... WHERE ...)."),
     Rule("concurrent-not-alone",
-         "a CONCURRENTLY statement shares its file with other statements",
-         "The file then runs statement by statement outside a transaction: a failure half way leaves the "
-         "other statements applied and nothing to roll back atomically.",
-         "Put each CONCURRENTLY statement in a migration file of its own (the runner refuses the plan "
-         "until then)."),
+         "a CONCURRENTLY statement shares its file with a statement that is not safe to run twice",
+         "The file runs statement by statement outside a transaction; after a crash the rerun resumes at the "
+         "statement that was running, so that one runs twice.",
+         "Give every statement of the file IF [NOT] EXISTS (several concurrent index builds may share a file), "
+         "or move the others to a file of their own (the runner refuses the plan until then)."),
     Rule("not-idempotent-autocommit",
          "statement in a non-transactional file is not safe to run twice",
          "A non-transactional file resumes by running again after a crash; a statement that fails the "
@@ -112,6 +112,10 @@ STRUCTURE = [
          "The runner refuses the whole plan while one file is wrong (missing rollback, orphan rollback, "
          "bad or duplicate number, syntax error, check that writes or has no name, ...).",
          "Do what the message says; `toolkit apply --dry-run` must load the plan."),
+    Rule("irreversible-without-reason", "rollback marked toolkit:irreversible without a reason",
+         "`rollback` and `verify` refuse the phase and print the reason: the DBA at 3 a.m. needs to know why "
+         "there is no way back, and what to do instead.",
+         "Write `-- toolkit:irreversible REASON` (e.g. what a restore would need)."),
     Rule("phase-without-pre-checks", "phase has no pre-checks (validation/PP_pre.sql)",
          "Nothing verifies the data the phase relies on before it starts.",
          "Add validation/PP_pre.sql with at least one named check."),

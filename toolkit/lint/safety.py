@@ -13,7 +13,7 @@ from typing import Iterator
 from pglast import ast, enums, parse_plpgsql
 from pglast.parser import ParseError
 
-from ..sql import Script, Statement, line_at
+from ..sql import Script, Statement, idempotent, line_at
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
                       "clock_timestamp", "timeofday", "nextval", "txid_current", "statement_timestamp"}
@@ -46,7 +46,7 @@ def check_script(script: Script, is_rollback: bool, pg_major: int) -> Iterator[t
     for statement in script.statements:
         for hit in _statement_hits(statement, context):
             yield statement, hit
-        if not script.transactional and not statement.batched and not _idempotent(statement.node):
+        if not script.transactional and not statement.batched and not idempotent(statement.node):
             yield statement, Hit("not-idempotent-autocommit", f"{statement.kind} has no IF [NOT] EXISTS")
         _remember(statement.node, context)
 
@@ -189,14 +189,6 @@ def _not_null_column(expr) -> str | None:
             and isinstance(expr.arg, ast.ColumnRef):
         return expr.arg.fields[-1].sval
     return None
-
-
-def _idempotent(node) -> bool:
-    if isinstance(node, (ast.IndexStmt, ast.CreateStmt)):
-        return bool(node.if_not_exists)
-    if isinstance(node, ast.DropStmt):
-        return bool(node.missing_ok)
-    return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt))
 
 
 def _is_not_in_subquery(node) -> bool:

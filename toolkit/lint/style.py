@@ -19,7 +19,26 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
 
+from ..errors import BadInput
 
+# The style a project without its own .sqlfluff gets, and what `toolkit init` writes (this repository's
+# .sqlfluff is the same text: a test keeps them equal).
+DEFAULT_CONFIG = """\
+# Style for the SQL in migrations/, rollbacks/ and validation/ (toolkit lint runs it).
+[sqlfluff]
+dialect = postgres
+# Plain SQL: no Jinja pass (faster, and a stray {{ in a string stays text).
+templater = raw
+max_line_length = 120
+# LT14: one-line subqueries (WHERE NOT EXISTS (SELECT 1 ... WHERE ...)) read better inline.
+# RF04: PostgreSQL's non-reserved keywords (name, value, count, status, data) are fine
+#       column names, and the seeds use them.
+# ST05: a short correlated subquery in WHERE is clearer than a CTE.
+exclude_rules = LT14, RF04, ST05
+
+[sqlfluff:indentation]
+tab_space_size = 4
+"""
 
 def cache_folder() -> Path:
     if os.environ.get("TOOLKIT_CACHE_DIR"):
@@ -34,6 +53,7 @@ def start_style(root: Path, paths: list[Path]) -> Callable[[], list[dict]]:
     import sqlfluff
 
     config_text = _config_text(root)
+    _linter(root, config_text)  # a broken .sqlfluff is bad input, said before any worker starts
     cache = cache_folder()
     keys = {p: _key(p, root, config_text, sqlfluff.__version__) for p in paths}
     cached = {p: _read(cache / keys[p]) for p in paths}
@@ -62,7 +82,7 @@ def start_style(root: Path, paths: list[Path]) -> Callable[[], list[dict]]:
 
 
 def _lint_one(root: Path, path: Path) -> list[dict]:
-    linted = _linter(root).lint_string(path.read_text(encoding="utf-8-sig"), fname=str(path))
+    linted = _linter(root, _config_text(root)).lint_string(path.read_text(encoding="utf-8-sig"), fname=str(path))
     relative = str(path.relative_to(root))
     return [
         {"path": relative, "line": v.line_no, "column": v.line_pos, "rule": v.rule_code(), "message": v.desc()}
@@ -71,16 +91,25 @@ def _lint_one(root: Path, path: Path) -> list[dict]:
 
 
 @functools.lru_cache(maxsize=4)
-def _linter(root: Path):
-    """One linter per process and project: building its config costs as much as a small file."""
+def _linter(root: Path, config_text: str):
+    """One linter per process and project: building its config costs as much as a small file. Only the
+    project's own .sqlfluff counts (not one in a parent folder): the findings must not depend on where the
+    project sits."""
     from sqlfluff.core import FluffConfig, Linter
+    from sqlfluff.core.errors import SQLFluffUserError
 
-    return Linter(config=FluffConfig.from_path(str(root)))
+    try:
+        return Linter(config=FluffConfig.from_string(config_text))
+    except (SQLFluffUserError, ValueError, KeyError) as exc:
+        raise BadInput(f"{root / '.sqlfluff'}: sqlfluff cannot use it: {' '.join(str(exc).split())}") from exc
 
 
 def _config_text(root: Path) -> str:
     config = root / ".sqlfluff"
-    return config.read_text() if config.exists() else ""
+    try:
+        return config.read_text(encoding="utf-8") if config.is_file() else DEFAULT_CONFIG
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{config}: cannot read: {exc}") from exc
 
 
 def _key(path: Path, root: Path, config_text: str, version: str) -> str:

@@ -1,0 +1,2 @@
+-- diesel cannot build this inside a transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_status_idx ON accounts (status);

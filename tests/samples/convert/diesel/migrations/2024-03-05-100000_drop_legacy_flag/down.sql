@@ -1,0 +1,1 @@
+-- Not reversible: the flag's values are gone.

@@ -1,0 +1,2 @@
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS note text;
+COMMENT ON COLUMN accounts.note IS 'free text from support';

@@ -1,0 +1,3 @@
+package migrations
+
+// a Go migration: code, not SQL

@@ -1,0 +1,3 @@
+-- Deploy shop:accounts_status_index to pg
+
+CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_status_idx ON accounts (status);

@@ -1,0 +1,3 @@
+-- Revert shop:accounts_status_index from pg
+
+DROP INDEX CONCURRENTLY IF EXISTS accounts_status_idx;

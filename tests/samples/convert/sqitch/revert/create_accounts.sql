@@ -1,0 +1,10 @@
+-- Revert shop:create_accounts from pg
+
+BEGIN;
+
+DROP TRIGGER accounts_touch ON accounts;
+DROP FUNCTION touch_updated_at();
+DROP TABLE accounts;
+DROP TYPE account_status;
+
+COMMIT;

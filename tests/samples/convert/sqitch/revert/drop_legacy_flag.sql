@@ -1,0 +1,2 @@
+-- Revert shop:drop_legacy_flag from pg
+-- Not reversible: the flag's values are gone.

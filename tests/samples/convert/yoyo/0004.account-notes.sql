@@ -1,0 +1,4 @@
+-- transactional: false
+-- depends: 0003.drop-legacy-flag
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS note text;
+COMMENT ON COLUMN accounts.note IS 'free text from support';

@@ -1,0 +1,117 @@
+"""`toolkit init` and `toolkit new`: a team's own project from an empty folder to an applied phase."""
+
+from pathlib import Path
+
+from toolkit import load_plan
+from toolkit.cli import BAD_INPUT, OK
+from toolkit.lint.style import DEFAULT_CONFIG
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_init_writes_the_layout_with_templates_style_and_hook(toolkit, tmp_path):
+    result = toolkit("init", str(tmp_path / "shop"))
+    assert result.exit_code == OK
+    root = tmp_path / "shop"
+    for path in ("migrations", "rollbacks", "validation/templates/pre.sql", "validation/templates/post.sql",
+                 ".pre-commit-config.yaml", "README.md"):
+        assert (root / path).exists(), path
+    assert (root / ".sqlfluff").read_text() == DEFAULT_CONFIG
+    assert load_plan(root).phases == ()
+
+
+def test_init_refuses_a_folder_that_holds_migrations(toolkit, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0101_a.sql").write_text("SELECT 1;\n")
+    result = toolkit("init", str(tmp_path))
+    assert result.exit_code == BAD_INPUT
+    assert "already holds migrations" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["migrations"]
+
+
+def test_init_keeps_a_teams_own_files_and_appends_to_its_readme(toolkit, tmp_path):
+    (tmp_path / ".sqlfluff").write_text("[sqlfluff]\ndialect = postgres\n")
+    (tmp_path / "README.md").write_text("# Shop\n")
+    assert toolkit("init", str(tmp_path)).exit_code == OK
+    assert (tmp_path / ".sqlfluff").read_text() == "[sqlfluff]\ndialect = postgres\n"
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith("# Shop\n") and "## Database migrations (toolkit)" in readme
+
+
+def test_new_numbers_steps_within_the_newest_phase_and_starts_a_phase_with_its_checks(toolkit, tmp_path):
+    toolkit("init", str(tmp_path))
+    names = []
+    for args in (("create_orders",), ("Orders Customer Idx", "--concurrent"), ("backfill", "--batch", "--phase", "2"),
+                 ("more",)):
+        result = toolkit("new", *args, "--project", str(tmp_path))
+        assert result.exit_code == OK, result.output
+        names.append(result.stdout.split()[1])
+    assert [Path(n).name for n in names] == ["0101_create_orders.sql", "0102_orders_customer_idx.sql",
+                                             "0201_backfill.sql", "0202_more.sql"]
+    assert sorted(p.name for p in (tmp_path / "validation").glob("*.sql")) == [
+        "01_post.sql", "01_pre.sql", "02_post.sql", "02_pre.sql"]
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx_idx" in \
+        (tmp_path / "migrations" / "0102_orders_customer_idx.sql").read_text()
+
+
+def test_a_new_step_is_refused_until_its_author_writes_the_change(toolkit, tmp_path):
+    toolkit("init", str(tmp_path))
+    toolkit("new", "create_orders", "--project", str(tmp_path))
+    result = toolkit("apply", project=tmp_path)
+    assert result.exit_code == BAD_INPUT
+    assert "0101_create_orders.sql: holds no SQL statement" in result.stderr
+
+
+def test_new_refuses_a_name_that_gives_no_label_and_a_name_taken(toolkit, tmp_path):
+    toolkit("init", str(tmp_path))
+    assert "gives no snake_case label" in toolkit("new", "--project", str(tmp_path), "--", "???").stderr
+    toolkit("new", "orders", "--project", str(tmp_path))
+    result = toolkit("new", "orders", "--project", str(tmp_path))
+    assert result.exit_code == BAD_INPUT and "named orders exists already" in result.stderr
+
+
+def test_init_new_apply_and_lint_on_an_empty_folder(toolkit, tmp_path, sql):
+    root = tmp_path / "shop"
+    assert toolkit("init", str(root)).exit_code == OK
+    toolkit("new", "create_orders", "--project", str(root))
+    toolkit("new", "orders_customer_idx", "--concurrent", "--project", str(root))
+    with (root / "migrations" / "0101_create_orders.sql").open("a") as f:
+        f.write("CREATE TABLE orders (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                "    customer text NOT NULL\n);\n")
+    with (root / "rollbacks" / "0101_create_orders.sql").open("a") as f:
+        f.write("DROP TABLE orders;\n")
+    with (root / "migrations" / "0102_orders_customer_idx.sql").open("a") as f:
+        f.write("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders (customer);\n")
+    with (root / "rollbacks" / "0102_orders_customer_idx.sql").open("a") as f:
+        f.write("DROP INDEX CONCURRENTLY IF EXISTS orders_customer_idx;\n")
+    lint = toolkit("lint", "--project", str(root))
+    assert lint.exit_code == OK, lint.output
+    assert toolkit("apply", project=root).exit_code == OK
+    assert sql("SELECT to_regclass('orders_customer_idx') IS NOT NULL") == [(True,)]
+
+
+def test_the_repositorys_style_is_the_built_in_default():
+    assert (REPO / ".sqlfluff").read_text() == DEFAULT_CONFIG
+
+
+def test_lint_without_a_sqlfluff_file_uses_the_defaults_and_says_so_once(toolkit, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "rollbacks").mkdir()
+    (tmp_path / "migrations" / "0101_a.sql").write_text("CREATE TABLE a (id bigint PRIMARY KEY);\n")
+    (tmp_path / "rollbacks" / "0101_a.sql").write_text("DROP TABLE a;\n")
+    for style in ((), ("--no-style",)):
+        result = toolkit("lint", "--project", str(tmp_path), *style)
+        assert result.exit_code in (OK, 1) and "Traceback" not in result.output
+    assert result.stderr.count("no .sqlfluff") == 0  # --no-style: no style, nothing to say
+    result = toolkit("lint", "--project", str(tmp_path))
+    assert result.stderr.count("no .sqlfluff in") == 1
+
+
+def test_a_sqlfluff_file_sqlfluff_cannot_use_is_one_line(toolkit, tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "rollbacks").mkdir()
+    (tmp_path / ".sqlfluff").write_text("[sqlfluff]\ndialect = klingon\n")
+    result = toolkit("lint", "--project", str(tmp_path))
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.startswith(f"toolkit: error: {tmp_path / '.sqlfluff'}: sqlfluff cannot use it")
+    assert result.stderr.count("\n") == 1

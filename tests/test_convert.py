@@ -11,8 +11,11 @@ readers are checked against their documented layouts only.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -23,7 +26,8 @@ from toolkit.convert import TOOLS, convert
 from toolkit.errors import BadInput
 from toolkit.plan import load_plan
 
-SAMPLES = Path(__file__).resolve().parent / "samples" / "convert"
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "tests" / "samples" / "convert"
 
 # tool: (source ids in order, ids run outside a transaction, what is listed as not converted)
 EXPECTED = {
@@ -196,27 +200,67 @@ def test_a_converted_folder_without_irreversible_steps_rolls_back_entirely_and_v
     assert toolkit("verify", "--dsn", db.dsn, project=root).exit_code == OK
 
 
-def _schema_without_yoyo(target) -> list[str]:
-    return [line for line in api.fingerprint(target).lines if "yoyo" not in line]
+# The tools' own bookkeeping, left out of the comparison: yoyo's _yoyo_* tables, Sqitch's registry schema,
+# dbmate's schema_migrations.
+_THEIR_BOOKKEEPING = ("yoyo", "sqitch", "schema_migrations")
 
 
-def test_yoyo_itself_and_the_toolkit_build_the_same_schema_from_one_folder(converted, toolkit, db, server):
-    """yoyo applies its own folder (its real CLI code path, `yoyo apply`); the toolkit applies the conversion."""
+def _schema_without_bookkeeping(target) -> list[str]:
+    return [line for line in api.fingerprint(target).lines if not any(word in line for word in _THEIR_BOOKKEEPING)]
+
+
+def _apply_with_yoyo(target, folder: Path) -> None:
     from yoyo import get_backend, read_migrations
 
-    _, root = converted("yoyo")
+    p = target.params
+    password = f":{quote(p['password'], safe='')}" if p.get("password") else ""
+    backend = get_backend(f"postgresql+psycopg://{p['user']}{password}@{p['host']}:{p['port']}/{p['dbname']}")
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(read_migrations(str(folder))))
+    backend.connection.close()
+
+
+def _apply_with_sqitch(target, folder: Path) -> None:
+    p = target.params
+    subprocess.run([_tool("sqitch"), "deploy", "--verify", f"db:pg://{p['user']}@{p['host']}:{p['port']}/{p['dbname']}"],
+                   cwd=folder, env={**os.environ, "PGPASSWORD": p.get("password") or ""}, check=True,
+                   capture_output=True)
+
+
+def _apply_with_dbmate(target, folder: Path) -> None:
+    p = target.params
+    password = f":{quote(p['password'], safe='')}" if p.get("password") else ""
+    url = f"postgres://{p['user']}{password}@{p['host']}:{p['port']}/{p['dbname']}?sslmode=disable"
+    subprocess.run([_tool("dbmate"), "--no-dump-schema", "--url", url, "up"], cwd=folder, check=True,
+                   capture_output=True)
+
+
+def _tool(name: str) -> str:
+    """The tool's program: on PATH, or dbmate where `make test` puts it (npm, .venv/tools). CI installs both
+    and sets TOOLKIT_TEST_REQUIRE_TOOLS, so there a missing tool fails instead of skipping."""
+    found = shutil.which(name) or shutil.which(name, path=str(REPO / ".venv" / "tools" / "node_modules" / ".bin"))
+    if found:
+        return found
+    if os.environ.get("TOOLKIT_TEST_REQUIRE_TOOLS"):
+        pytest.fail(f"{name} is not installed, and this run requires it")
+    pytest.skip(f"{name} cannot run here: not installed (Sqitch: apt-get install sqitch libdbd-pg-perl; "
+                "dbmate: npm, which `make test` uses when present)")
+
+
+THEIR_OWN = {"yoyo": _apply_with_yoyo, "sqitch": _apply_with_sqitch, "dbmate": _apply_with_dbmate}
+
+
+@pytest.mark.parametrize("tool", sorted(THEIR_OWN))
+def test_the_tool_itself_and_the_toolkit_build_the_same_schema_from_one_folder(tool, converted, toolkit, db, server):
+    """The source tool applies its own folder for real; the toolkit applies the conversion."""
+    _, root = converted(tool)
     assert toolkit("apply", project=root).exit_code == OK
-    theirs = server.with_database(f"{db.params['dbname']}_yoyo")
+    theirs = server.with_database(f"{db.params['dbname']}_{tool}")
     with psycopg.connect(server.dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{theirs.params["dbname"]}"')
     try:
-        p = theirs.params
-        url = f"postgresql+psycopg://{p['user']}@{p['host']}:{p['port']}/{p['dbname']}"
-        backend = get_backend(url if not p.get("password") else url.replace("@", f":{p['password']}@", 1))
-        with backend.lock():
-            backend.apply_migrations(backend.to_apply(read_migrations(str(SAMPLES / "yoyo"))))
-        backend.connection.close()
-        assert _schema_without_yoyo(theirs) == _schema_without_yoyo(db)
+        THEIR_OWN[tool](theirs, SAMPLES / tool)
+        assert _schema_without_bookkeeping(theirs) == _schema_without_bookkeeping(db)
     finally:
         with psycopg.connect(server.dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{theirs.params["dbname"]}" WITH (FORCE)')

@@ -115,3 +115,10 @@ def test_a_sqlfluff_file_sqlfluff_cannot_use_is_one_line(toolkit, tmp_path):
     assert result.exit_code == BAD_INPUT
     assert result.stderr.startswith(f"toolkit: error: {tmp_path / '.sqlfluff'}: sqlfluff cannot use it")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(toolkit, tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    result = toolkit("init", str(tmp_path / "file" / "project"))
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output

@@ -66,6 +66,9 @@ def _handles_errors(command):
             return command(*args, **kwargs)
         except ToolkitError as error:
             _fail(ctx, error, str(error), exit_code(error))
+        except OSError as error:  # a folder that cannot be written, a file that vanished: the user's to fix
+            where = f"{error.filename}: " if error.filename else ""
+            _fail(ctx, error, f"{where}{error.strerror or error}", BAD_INPUT)
         except Exception as error:
             psycopg = sys.modules.get("psycopg")
             if psycopg is None or not isinstance(error, psycopg.Error):

@@ -7,7 +7,7 @@ writer turns the result into this layout. A part keeps its SQL exactly as the so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pglast import parse_sql
@@ -45,14 +45,14 @@ class Unmapped:
     reason: str
 
 
-@dataclass
 class Source:
     """What a reader found in a source folder: its migrations in the tool's order, and what it set aside."""
 
-    tool: str
-    root: Path
-    migrations: list[SourceMigration] = field(default_factory=list)
-    unmapped: list[Unmapped] = field(default_factory=list)
+    def __init__(self, tool: str, root: Path):
+        self.tool = tool
+        self.root = root
+        self.migrations: list[SourceMigration] = []
+        self.unmapped: list[Unmapped] = []
 
     def skip(self, path: Path, reason: str) -> None:
         self.unmapped.append(Unmapped(_relative(path, self.root), reason))

@@ -19,14 +19,19 @@ BASE = {
     "validation/00_pre.sql": "-- check: nothing_yet\nSELECT 0;\n",
     "validation/00_post.sql": "-- check: accounts_exist\nSELECT to_regclass('accounts') IS NULL;\n",
 }
+# The statements under test are phase 1's: accounts exists by then (a table the same phase created is new).
+PHASE_1_CHECKS = {
+    "validation/01_pre.sql": "-- check: nothing_yet\nSELECT 0;\n",
+    "validation/01_post.sql": "-- check: nothing_wrong\nSELECT 0;\n",
+}
 
 
 def rules_found(project, sql: str, *, rollback: bool = False, pg_major: int = 15) -> list[str]:
-    files = dict(BASE)
+    files = {**BASE, **PHASE_1_CHECKS}
     if rollback:
-        files.update({"migrations/0002_change.sql": "SELECT 1;\n", "rollbacks/0002_change.sql": sql})
+        files.update({"migrations/0102_change.sql": "SELECT 1;\n", "rollbacks/0102_change.sql": sql})
     else:
-        files.update({"migrations/0002_change.sql": sql, "rollbacks/0002_change.sql": "SELECT 1;\n"})
+        files.update({"migrations/0102_change.sql": sql, "rollbacks/0102_change.sql": "SELECT 1;\n"})
     report = lint(project(files), pg_major=pg_major, style=False)
     return [f.rule for f in report.findings]
 
@@ -59,12 +64,26 @@ CASES = {
                         "CREATE TABLE t (id bigint PRIMARY KEY, code text CHECK (length(code) <= 10));"),
     "int4-primary-key": ("CREATE TABLE t (id serial, PRIMARY KEY (id));",
                          "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);"),
-    "not-in-subquery": ("CREATE VIEW v AS SELECT id FROM accounts WHERE id NOT IN (SELECT id FROM accounts);",
+    "not-in-subquery": ("CREATE VIEW v AS SELECT id FROM accounts WHERE name NOT IN (SELECT name FROM accounts);",
                         "CREATE VIEW v AS SELECT a.id FROM accounts AS a\n"
                         "WHERE NOT EXISTS (SELECT 1 FROM accounts AS b WHERE b.id = a.id);"),
     "concurrent-not-alone": ("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);\n"
                              "COMMENT ON TABLE accounts IS 'x';",
                              "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);"),
+    "constraint-builds-index": ("ALTER TABLE accounts ADD CONSTRAINT accounts_name_key UNIQUE (name);",
+                                "ALTER TABLE accounts ADD CONSTRAINT accounts_name_key UNIQUE USING INDEX "
+                                "accounts_name_key;"),
+    "reindex-not-concurrent": ("REINDEX TABLE accounts;", "REINDEX TABLE CONCURRENTLY accounts;"),
+    "detach-partition-not-concurrent": ("ALTER TABLE accounts DETACH PARTITION accounts_2023;",
+                                        # an interrupted concurrent detach needs DETACH ... FINALIZE, not a rerun:
+                                        # the file says it knows
+                                        "-- toolkit:allow not-idempotent-autocommit because a stopped detach is "
+                                        "finished by hand with FINALIZE\n"
+                                        "ALTER TABLE accounts DETACH PARTITION accounts_2023 CONCURRENTLY;"),
+    "truncate-cascade": ("TRUNCATE accounts CASCADE;", "TRUNCATE accounts;"),
+    "table-rewrite": ("VACUUM FULL accounts;", "VACUUM accounts;"),
+    "identifier-too-long": ("CREATE TABLE t (id bigint PRIMARY KEY, " + "x" * 64 + " text);",
+                            "CREATE TABLE t (id bigint PRIMARY KEY, " + "x" * 63 + " text);"),
     "not-idempotent-autocommit": ("VACUUM accounts;\nCREATE TABLE t (id bigint PRIMARY KEY);",
                                   "VACUUM accounts;\nCREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY);"),
     "plpgsql-syntax": ("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
@@ -112,23 +131,23 @@ def test_drop_table_is_fine_in_a_rollback(project):
 
 
 def test_broken_plpgsql_body_is_reported_with_its_line(project):
-    root = project({**BASE, "migrations/0002_f.sql": CASES["plpgsql-syntax"][0] + "\n",
-                    "rollbacks/0002_f.sql": "DROP FUNCTION f();\n"})
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_f.sql": CASES["plpgsql-syntax"][0] + "\n",
+                    "rollbacks/0102_f.sql": "DROP FUNCTION f();\n"})
     [finding] = lint(root, style=False).findings
-    assert (finding.path, finding.line, finding.rule) == ("migrations/0002_f.sql", 1, "plpgsql-syntax")
+    assert (finding.path, finding.line, finding.rule) == ("migrations/0102_f.sql", 1, "plpgsql-syntax")
     assert 'syntax error at or near "RETRUN" (line 3)' in finding.message
 
 
 def test_plpgsql_error_without_a_token_points_at_the_function(project):
     body = "CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RETURN NULL\nEND\n$$;\n"
-    root = project({**BASE, "migrations/0002_g.sql": "-- g\n" + body, "rollbacks/0002_g.sql": "SELECT 1;\n"})
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_g.sql": "-- g\n" + body, "rollbacks/0102_g.sql": "SELECT 1;\n"})
     [finding] = lint(root, style=False).findings
     assert (finding.line, finding.rule) == (2, "plpgsql-syntax") and "end of input" in finding.message
 
 
 def test_not_in_subquery_in_a_check_is_found(project):
     root = project({**BASE, "validation/00_post.sql":
-                    "-- check: orphans\nSELECT count(*) FROM accounts WHERE id NOT IN (SELECT id FROM accounts);\n"})
+                    "-- check: orphans\nSELECT count(*) FROM accounts WHERE id NOT IN (SELECT name::bigint FROM accounts);\n"})
     assert [(f.path, f.line, f.rule) for f in lint(root, style=False).findings] == \
         [("validation/00_post.sql", 2, "not-in-subquery")]
 
@@ -137,7 +156,7 @@ def test_suppression_silences_exactly_one_finding_and_is_reported(project):
     sql = ("-- toolkit:allow index-not-concurrent because accounts is empty until phase 2\n"
            "CREATE INDEX i1 ON accounts (name);\n"
            "CREATE INDEX i2 ON accounts (id, name);\n")
-    report = lint(project({**BASE, "migrations/0002_i.sql": sql, "rollbacks/0002_i.sql": "SELECT 1;\n"}),
+    report = lint(project({**BASE, **PHASE_1_CHECKS, "migrations/0102_i.sql": sql, "rollbacks/0102_i.sql": "SELECT 1;\n"}),
                   style=False)
     assert [(f.line, f.rule) for f in report.findings] == [(3, "index-not-concurrent")]
     assert [(f.line, f.suppressed) for f in report.suppressed] == [(2, "because accounts is empty until phase 2")]
@@ -171,10 +190,10 @@ def test_check_that_writes_is_a_structure_finding(project):
 
 
 def test_style_findings_come_from_sqlfluff(project):
-    root = project({**BASE, "migrations/0002_x.sql": "create table t (id bigint primary key, NAME text);\n",
-                    "rollbacks/0002_x.sql": "DROP TABLE t;\n"})
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_x.sql": "create table t (id bigint primary key, NAME text);\n",
+                    "rollbacks/0102_x.sql": "DROP TABLE t;\n"})
     shutil.copy(REPO / ".sqlfluff", root / ".sqlfluff")
-    rules = {f.rule for f in lint(root).findings if f.path == "migrations/0002_x.sql"}
+    rules = {f.rule for f in lint(root).findings if f.path == "migrations/0102_x.sql"}
     assert "CP02" in rules  # NAME: identifiers capitalised inconsistently
 
 
@@ -184,21 +203,21 @@ def test_repository_lints_clean():
 
 
 def test_json_output_has_file_line_column_rule_message(project):
-    root = project({**BASE, "migrations/0002_i.sql": "CREATE INDEX i ON accounts (name);\n",
-                    "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS i;\n"})
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_i.sql": "CREATE INDEX i ON accounts (name);\n",
+                    "rollbacks/0102_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS i;\n"})
     result = CliRunner().invoke(cli, ["lint", "--project", str(root), "--no-style", "--format", "json"])
     assert result.exit_code == FINDINGS
     [finding] = json.loads(result.stdout)["findings"]
-    assert finding == {"file": "migrations/0002_i.sql", "line": 1, "column": 1, "rule": "index-not-concurrent",
+    assert finding == {"file": "migrations/0102_i.sql", "line": 1, "column": 1, "rule": "index-not-concurrent",
                        "message": RULES["index-not-concurrent"].message + ": CREATE INDEX on accounts"}
 
 
 def test_human_output_is_file_line_col_rule_message(project):
-    root = project({**BASE, "migrations/0002_i.sql": "-- a table\nCREATE TABLE t (id bigint PRIMARY KEY, doc json);\n",
-                    "rollbacks/0002_i.sql": "DROP TABLE t;\n"})
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_i.sql": "-- a table\nCREATE TABLE t (id bigint PRIMARY KEY, doc json);\n",
+                    "rollbacks/0102_i.sql": "DROP TABLE t;\n"})
     result = CliRunner().invoke(cli, ["lint", "--project", str(root), "--no-style"])
     assert result.exit_code == FINDINGS
-    assert result.stdout.splitlines()[0] == "migrations/0002_i.sql:2:44: json-not-jsonb json instead of jsonb: doc"
+    assert result.stdout.splitlines()[0] == "migrations/0102_i.sql:2:44: json-not-jsonb json instead of jsonb: doc"
 
 
 def test_clean_project_exits_0_and_bad_usage_exits_2(project):
@@ -218,10 +237,72 @@ def test_ci_lint_fails_when_a_migration_indexes_an_existing_table_without_concur
     for folder in ("migrations", "rollbacks", "validation"):
         shutil.copytree(REPO / folder, tmp_path / folder)
     shutil.copy(REPO / ".sqlfluff", tmp_path / ".sqlfluff")
-    (tmp_path / "migrations" / "0713_idx_rooms_name.sql").write_text(
-        "-- 0713_idx_rooms_name: rooms by name.\nCREATE INDEX idx_rooms_name ON rooms (name);\n")
-    (tmp_path / "rollbacks" / "0713_idx_rooms_name.sql").write_text(
-        "-- Undoes 0713_idx_rooms_name.\nDROP INDEX CONCURRENTLY IF EXISTS idx_rooms_name;\n")
+    (tmp_path / "migrations" / "0713_idx_users_name.sql").write_text(
+        "-- 0713_idx_users_name: users by name.\nCREATE INDEX idx_users_name ON users (display_name);\n")
+    (tmp_path / "rollbacks" / "0713_idx_users_name.sql").write_text(
+        "-- Undoes 0713_idx_users_name.\nDROP INDEX CONCURRENTLY IF EXISTS idx_users_name;\n")
     result = CliRunner().invoke(cli, ["lint", "--project", str(tmp_path)])
     assert result.exit_code == FINDINGS
-    assert "migrations/0713_idx_rooms_name.sql:2:1: index-not-concurrent" in result.stdout
+    assert "migrations/0713_idx_users_name.sql:2:1: index-not-concurrent" in result.stdout
+
+
+@pytest.mark.parametrize("sql", ["ALTER TABLE accounts ADD COLUMN code text UNIQUE;",
+                                 "ALTER TABLE accounts ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;",
+                                 "ALTER TABLE accounts ADD CONSTRAINT accounts_pkey2 PRIMARY KEY (id);"],
+                         ids=["add_column_unique", "add_column_primary_key", "add_primary_key"])
+def test_index_backed_constraints_on_an_existing_table_are_found(project, sql):
+    assert "constraint-builds-index" in rules_found(project, sql + "\n")
+
+
+def test_a_refused_file_reports_every_plan_problem_and_still_gets_the_other_rules(project):
+    sql = ("CREATE INDEX CONCURRENTLY i1 ON accounts (name);\nCREATE INDEX CONCURRENTLY i2 ON accounts (id);\n"
+           "CREATE INDEX CONCURRENTLY i3 ON accounts (name, id);\nALTER TABLE accounts ADD COLUMN code varchar(3);\n")
+    root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_i.sql": sql, "rollbacks/0102_i.sql": "SELECT 1;\n"})
+    found = [(f.line, f.rule) for f in lint(root, style=False).findings if f.path == "migrations/0102_i.sql"]
+    assert [(line, rule) for line, rule in found if rule == "plan"] == [(1, "plan"), (2, "plan"), (3, "plan")]
+    assert (4, "varchar-or-char") in found and (4, "concurrent-not-alone") in found
+
+
+def test_not_in_over_a_primary_key_or_not_null_column_is_not_flagged(project):
+    for column in ("id", "email"):
+        sql = (f"CREATE TABLE members (id bigint PRIMARY KEY, email text NOT NULL);\n"
+               f"CREATE VIEW v AS SELECT a.id FROM accounts AS a WHERE a.id NOT IN (SELECT {column} FROM members);")
+        assert rules_found(project, sql + "\n") == [], column
+
+
+def test_not_in_over_a_column_an_earlier_phase_made_not_null_is_not_flagged(project):
+    files = {**BASE, **PHASE_1_CHECKS,
+             "migrations/0002_name_required.sql": "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;\n",
+             "rollbacks/0002_name_required.sql": "ALTER TABLE accounts ALTER COLUMN name DROP NOT NULL;\n",
+             "migrations/0102_v.sql": "CREATE VIEW v AS SELECT 1 AS one WHERE 'x' NOT IN (SELECT name FROM accounts);\n",
+             "rollbacks/0102_v.sql": "DROP VIEW v;\n"}
+    found = {f.rule for f in lint(project(files), style=False).findings if f.path == "migrations/0102_v.sql"}
+    assert "not-in-subquery" not in found
+
+
+def test_a_not_null_column_on_a_table_the_same_phase_created_is_not_flagged(project):
+    files = {**BASE, **PHASE_1_CHECKS,
+             "migrations/0101_t.sql": "CREATE TABLE t (id bigint PRIMARY KEY);\n",
+             "rollbacks/0101_t.sql": "DROP TABLE t;\n",
+             "migrations/0102_c.sql": "ALTER TABLE t ADD COLUMN c text NOT NULL;\n",
+             "rollbacks/0102_c.sql": "ALTER TABLE t DROP COLUMN c;\n"}
+    assert [f.rule for f in lint(project(files), style=False).findings] == []
+
+
+def test_a_not_null_column_on_a_table_the_same_file_emptied_is_not_flagged(project):
+    assert rules_found(project, "DELETE FROM accounts;\nALTER TABLE accounts ADD COLUMN c text NOT NULL;\n") == []
+
+
+def test_detach_partition_concurrently_runs_outside_a_transaction(project):
+    from toolkit.plan import load_plan
+
+    root = project({**BASE, **PHASE_1_CHECKS,
+                    "migrations/0102_d.sql": "ALTER TABLE accounts DETACH PARTITION accounts_2023 CONCURRENTLY;\n",
+                    "rollbacks/0102_d.sql": "SELECT 1;\n"})
+    assert not load_plan(root).phase(1).migrations[0].apply_script.transactional
+
+
+@pytest.mark.parametrize("sql, what", [("DROP SCHEMA archive CASCADE;", "DROP SCHEMA"),
+                                       ("DROP DATABASE old_reports;", "DROP DATABASE")])
+def test_dropping_a_schema_or_a_database_in_a_migration_is_found(project, sql, what):
+    assert "drop-in-migration" in rules_found(project, sql + "\n")

@@ -110,6 +110,8 @@ def test_lint_without_a_sqlfluff_file_uses_the_defaults_and_says_so_once(toolkit
 def test_a_sqlfluff_file_sqlfluff_cannot_use_is_one_line(toolkit, tmp_path):
     (tmp_path / "migrations").mkdir()
     (tmp_path / "rollbacks").mkdir()
+    (tmp_path / "migrations" / "0101_a.sql").write_text("CREATE TABLE a (id bigint PRIMARY KEY);\n")
+    (tmp_path / "rollbacks" / "0101_a.sql").write_text("DROP TABLE a;\n")
     (tmp_path / ".sqlfluff").write_text("[sqlfluff]\ndialect = klingon\n")
     result = toolkit("lint", "--project", str(tmp_path))
     assert result.exit_code == BAD_INPUT

@@ -29,6 +29,12 @@ class CheckResult:
     error: str | None = None
     duration_ms: int = 0
 
+    def as_json(self) -> dict:
+        return {"check": self.check.name, "phase": self.check.phase, "when": self.check.when,
+                "file": str(self.check.path), "line": self.check.line, "passed": self.passed, "error": self.error,
+                "columns": list(self.columns), "rows": [list(row) for row in self.rows],
+                "duration_ms": self.duration_ms}
+
     def describe(self) -> str:
         """One line: what failed and where."""
         where = f"{self.check.path}:{self.check.line}"

@@ -332,28 +332,54 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
 
 @cli.command("lint")
 @_PROJECT
-@click.option("--format", "output", type=click.Choice(["human", "json"]), default="human", show_default=True,
-              help="How findings are printed.")
+@click.option("--format", "output", type=click.Choice(["human", "json", "github", "gitlab", "sarif"]),
+              default="human", show_default=True,
+              help="How findings are printed: for people, JSON, GitHub workflow annotations, GitLab code quality "
+                   "JSON, or SARIF 2.1.0.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--pg-major", type=click.IntRange(min=10, max=18), default=15, show_default=True,
               help="Oldest PostgreSQL major the migrations must be safe on.")
 @click.option("--no-style", is_flag=True, help="Skip sqlfluff (structure and safety rules only).")
+@click.option("--changed", metavar="REV", help="Lint only the SQL files changed against git revision REV (and new "
+              "ones), style included; the plan is still read whole.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="First apply sqlfluff's style fixes, never to a migration "
+              "a database may have applied: only those the --dsn history shows unapplied or that changed against "
+              "--changed REV (rollbacks and checks carry no checksum).")
+@_DSN
 @_handles_errors
-def lint_command(project, output, as_json, pg_major, no_style):
+def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, dsn):
     """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings.
     A project without .sqlfluff gets the toolkit's own style settings (PostgreSQL dialect)."""
     from . import report
-    from .lint import lint
+    from .lint import fix, lint
+    from .lint.changes import changed_files
+    from .lint.formats import FORMATS
 
-    result = lint(project, pg_major=pg_major, style=not no_style)
+    only = changed_files(project, changed) if changed else None
+    if apply_fixes:
+        fixed, left = fix(project, _applied_names(dsn) if dsn else None, only)
+        for path in fixed:
+            err().print(f"toolkit: fixed style in {path}", markup=False)
+        for path, why in left:
+            err().print(f"toolkit: left {path} alone: {why}", markup=False)
+    result = lint(project, pg_major=pg_major, style=not no_style, only=only)
     for line in result.notes:
         err().print(f"toolkit: {line}", markup=False)
     if as_json or output == "json":
         click.echo(report.to_json(report.lint_json(result)))
+    elif output in FORMATS:
+        click.echo(FORMATS[output](result, project.absolute()), nl=False)
     else:
         report.print_lint(out(), result)
     if not result.clean:
         sys.exit(FINDINGS)
+
+
+def _applied_names(dsn) -> set[str]:
+    from .history import History
+
+    with _target(dsn).connect("toolkit lint") as conn:
+        return set(History(conn).applied())
 
 
 # ---- a project of your own -----------------------------------------------------------------------------------

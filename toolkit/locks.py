@@ -24,9 +24,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psycopg
 from pglast import ast, enums
+
+if TYPE_CHECKING:  # the statements' lock modes are read without a database driver (lint, the plan)
+    import psycopg
 
 MODES = ("AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
          "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock")
@@ -217,11 +220,13 @@ class LongTransactionWait:
 
     def _cancel_or_wait_for(self, holder: Holder) -> None:
         if holder.yielding_autovacuum:
+            from psycopg.errors import InsufficientPrivilege
+
             try:
                 self.conn.execute("SELECT pg_cancel_backend(%s)", (holder.pid,))
                 self.report(f"cancelled autovacuum (pid {holder.pid}) on {holder.table}, as PostgreSQL would "
                             "for a lock request waiting deadlock_timeout; it starts again later")
                 return
-            except psycopg.errors.InsufficientPrivilege:
+            except InsufficientPrivilege:
                 pass  # before PostgreSQL 18 only a superuser may; from 18 pg_signal_autovacuum_worker too
         self.report(f"waiting, outside the lock queue, for {holder}")

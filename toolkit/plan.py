@@ -23,7 +23,7 @@ from pathlib import Path
 from pglast import ast
 
 from .errors import BadInput, Irreversible, PlanError
-from .sql import Script, Statement, load_script
+from .sql import Script, Statement, read_script
 
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
 CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
@@ -224,13 +224,12 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
 
 
 def _load(path: Path | None, problems: list[PlanError]) -> Script | None:
+    """The script, even with problems (lint still checks its statements; the runner refuses any problem)."""
     if path is None:
         return None
-    try:
-        return load_script(path)
-    except PlanError as problem:
-        problems.append(problem)
-        return None
+    script, found = read_script(path)
+    problems.extend(found)
+    return script
 
 
 LEVELS_FOLDER = "levels"

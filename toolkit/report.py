@@ -10,8 +10,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .checks import CheckResult
-from .performance import Measurement
 from .progress import Progress
 
 
@@ -20,19 +18,8 @@ def to_json(value) -> str:
 
 
 def _plain(value):
-    if isinstance(value, CheckResult):
-        return {
-            "check": value.check.name,
-            "phase": value.check.phase,
-            "when": value.check.when,
-            "file": str(value.check.path),
-            "line": value.check.line,
-            "passed": value.passed,
-            "error": value.error,
-            "columns": list(value.columns),
-            "rows": [[_scalar(v) for v in row] for row in value.rows],
-            "duration_ms": value.duration_ms,
-        }
+    if hasattr(value, "as_json"):  # a CheckResult says its own shape (and this module need not import psycopg)
+        return _plain(value.as_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
@@ -81,7 +68,7 @@ class ConsoleProgress(Progress):
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
     def key_queries_measured(self, phase, when, measurements):
-        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" if isinstance(m, Measurement)
+        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" if hasattr(m, "median_ms")
                             else f"{name} not runnable ({m.error})" for name, m in measurements.items())
         self.console.print(f"  key queries {when} (median ms/buffers): {figures}", highlight=False)
 
@@ -122,7 +109,7 @@ def print_status(console: Console, status) -> None:
     console.print(table)
 
 
-def print_checks(console: Console, results: list[CheckResult]) -> None:
+def print_checks(console: Console, results: list) -> None:
     table = Table()
     for column in ("phase", "when", "check", "result", "ms", "where"):
         table.add_column(column)

@@ -116,28 +116,41 @@ def checksum(text: str) -> str:
 
 
 def load_script(path: Path) -> Script:
-    text = read_sql_file(path)
-    statements = _unwrap_transaction(parse_statements(text, path), path)
-    irreversible = _irreversible(text, path)
-    if irreversible is not None:
-        if statements:
-            raise PlanError(path, "a rollback marked toolkit:irreversible holds nothing else: remove its SQL, "
-                                  "or the marker", statements[0].line)
-        return Script(path=path, statements=(), checksum=checksum(text), text=text, irreversible=irreversible)
-    if not statements:
-        raise PlanError(path, "holds no SQL statement (a rollback that cannot be written says "
-                              "'-- toolkit:irreversible REASON')")
-    _require_resumable(statements, path)
+    """The parsed file, or its first problem (a PlanError naming the file and line)."""
+    script, problems = read_script(path)
+    if problems:
+        raise problems[0]
+    return script
+
+
+def read_script(path: Path) -> tuple[Script | None, list[PlanError]]:
+    """The parsed file and every problem it has: the runner refuses on the first, `toolkit lint` reports them
+    all and still runs its other rules on the statements. None only when the file cannot be read or parsed."""
+    problems: list[PlanError] = []
+    try:
+        text = read_sql_file(path)
+        statements = parse_statements(text, path, problems)
+    except PlanError as problem:
+        return None, [problem]
+    statements = _unwrap_transaction(statements, path, problems)
+    irreversible = _irreversible(text, path, problems)
+    if irreversible is not None and statements:
+        problems.append(PlanError(path, "a rollback marked toolkit:irreversible holds nothing else: remove its SQL, "
+                                        "or the marker", statements[0].line))
+    if irreversible is None and not statements:
+        problems.append(PlanError(path, "holds no SQL statement (a rollback that cannot be written says "
+                                        "'-- toolkit:irreversible REASON')"))
+    _require_resumable(statements, path, problems)
     for statement in statements[1:]:
         if "no-transaction" in _DIRECTIVE.findall(statement.leading_comments):
-            raise PlanError(path, "toolkit:no-transaction is about the whole file: put it above the first statement",
-                            statement.line)
-    no_transaction = "no-transaction" in _DIRECTIVE.findall(statements[0].leading_comments)
-    return Script(path=path, statements=statements, checksum=checksum(text), text=text,
-                  no_transaction=no_transaction)
+            problems.append(PlanError(path, "toolkit:no-transaction is about the whole file: put it above the first "
+                                            "statement", statement.line))
+    no_transaction = bool(statements) and "no-transaction" in _DIRECTIVE.findall(statements[0].leading_comments)
+    return Script(path=path, statements=statements, checksum=checksum(text), text=text, irreversible=irreversible,
+                  no_transaction=no_transaction), problems
 
 
-def _unwrap_transaction(statements: tuple[Statement, ...], path: Path) -> tuple[Statement, ...]:
+def _unwrap_transaction(statements: tuple[Statement, ...], path: Path, problems: list) -> tuple[Statement, ...]:
     """BEGIN; ... COMMIT; around a whole file (Sqitch's template, many golang-migrate files) asks for what the
     toolkit does anyway: the file is one transaction. Those two are not run; any other transaction control is
     refused, because it would commit or undo part of a step behind the runner's back."""
@@ -147,10 +160,10 @@ def _unwrap_transaction(statements: tuple[Statement, ...], path: Path) -> tuple[
         statements = statements[1:-1]
     for statement in statements:
         if isinstance(statement.node, kinds):
-            raise PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed inside a file: the toolkit decides the "
-                                  "transaction (BEGIN; ... COMMIT; around the whole file is accepted)",
-                            statement.line)
-    return statements
+            problems.append(PlanError(path, "BEGIN/COMMIT/ROLLBACK is not allowed inside a file: the toolkit decides "
+                                            "the transaction (BEGIN; ... COMMIT; around the whole file is accepted)",
+                                      statement.line))
+    return tuple(s for s in statements if not isinstance(s.node, kinds))
 
 
 _BEGIN = (enums.TransactionStmtKind.TRANS_STMT_BEGIN, enums.TransactionStmtKind.TRANS_STMT_START)
@@ -158,27 +171,27 @@ _COMMIT = enums.TransactionStmtKind.TRANS_STMT_COMMIT
 _IRREVERSIBLE = re.compile(r"^\s*--\s*toolkit:irreversible\b[ \t]*(?P<reason>[^\n]*)$", re.M)
 
 
-def _irreversible(text: str, path: Path) -> str | None:
+def _irreversible(text: str, path: Path, problems: list) -> str | None:
     match = _IRREVERSIBLE.search(text)
     if match is None:
         return None
     if not match["reason"].strip():
-        raise PlanError(path, "toolkit:irreversible needs a reason: '-- toolkit:irreversible REASON'",
-                        line_at(text, match.start()), rule="irreversible-without-reason")
+        problems.append(PlanError(path, "toolkit:irreversible needs a reason: '-- toolkit:irreversible REASON'",
+                                  line_at(text, match.start()), rule="irreversible-without-reason"))
     return match["reason"].strip()
 
 
-def _require_resumable(statements: tuple[Statement, ...], path: Path) -> None:
+def _require_resumable(statements: tuple[Statement, ...], path: Path, problems: list) -> None:
     """A file holding CONCURRENTLY runs statement by statement outside a transaction, and a rerun after a crash
     resumes at the first statement not done; the one that was running when it died runs again. So every
     statement beside a concurrent one must be safe to run twice."""
     if not any(is_concurrent(s.node) for s in statements):
         return
     for statement in statements:
-        if not idempotent(statement.node):
-            raise PlanError(path, f"a CONCURRENTLY statement shares its file with {statement.kind}, which is not "
-                                  "safe to run twice: give it IF [NOT] EXISTS or move it to a file of its own",
-                            statement.line, rule="concurrent-not-alone")
+        if not idempotent(statement.node) and not is_concurrent(statement.node):  # those: _require_idempotent
+            problems.append(PlanError(path, f"a CONCURRENTLY statement shares its file with {statement.kind}, which "
+                                            "is not safe to run twice: give it IF [NOT] EXISTS or move it to a file "
+                                            "of its own", statement.line, rule="concurrent-not-alone"))
 
 
 def idempotent(node: ast.Node) -> bool:
@@ -190,7 +203,9 @@ def idempotent(node: ast.Node) -> bool:
     return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt))
 
 
-def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
+def parse_statements(text: str, path: Path, problems: list | None = None) -> tuple[Statement, ...]:
+    """The file's statements; a syntax error raises, every other problem goes to `problems` (None: raise it)."""
+    problems_here = [] if problems is None else problems
     try:
         raw_statements = parse_sql(text)
     except ParseError as exc:
@@ -212,16 +227,19 @@ def parse_statements(text: str, path: Path) -> tuple[Statement, ...]:
             leading_comments=leading,
             node=raw.stmt,
             path=path,
+            problems=problems_here,
         )
         statements.append(statement)
+    if problems is None and problems_here:
+        raise problems_here[0]
     return tuple(statements)
 
 
-def _classify(text, line, column, leading_comments, node, path) -> Statement:
-    directives = _directives(leading_comments, path, line)
+def _classify(text, line, column, leading_comments, node, path, problems) -> Statement:
+    directives = _directives(leading_comments, path, line, problems)
     concurrent = is_concurrent(node)
     if concurrent:
-        _require_idempotent(node, path, line)
+        _require_idempotent(node, path, line, problems)
     target = None
     if isinstance(node, ast.IndexStmt) and node.concurrent:
         target = IndexTarget(schema=node.relation.schemaname, name=node.idxname)
@@ -233,7 +251,7 @@ def _classify(text, line, column, leading_comments, node, path) -> Statement:
         node=node,
         needs_autocommit=concurrent or _never_in_transaction(node),
         builds_index=target,
-        batched=_batched(directives, node, text, path, line),
+        batched=_batched(directives, node, text, path, line, problems),
         locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
         locks=taken_by(node),
     )
@@ -248,23 +266,25 @@ DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible"}
 BATCH_SIZE_SETTING = "toolkit.batch_size"
 
 
-def _directives(leading_comments: str, path: Path, line: int) -> set[str]:
+def _directives(leading_comments: str, path: Path, line: int, problems: list) -> set[str]:
     found = set(_DIRECTIVE.findall(leading_comments))
     unknown = found - DIRECTIVES
     if unknown:
-        raise PlanError(path, f"unknown directive toolkit:{sorted(unknown)[0]} (known: {', '.join(sorted(DIRECTIVES))})",
-                        line)
+        problems.append(PlanError(path, f"unknown directive toolkit:{sorted(unknown)[0]} "
+                                        f"(known: {', '.join(sorted(DIRECTIVES))})", line))
     return found
 
 
-def _batched(directives: set[str], node, text: str, path: Path, line: int) -> bool:
+def _batched(directives: set[str], node, text: str, path: Path, line: int, problems: list) -> bool:
     if "batch" not in directives:
         return False
     if not isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
-        raise PlanError(path, "toolkit:batch goes above an INSERT, UPDATE or DELETE", line)
+        problems.append(PlanError(path, "toolkit:batch goes above an INSERT, UPDATE or DELETE", line))
+        return False
     if BATCH_SIZE_SETTING not in text:
-        raise PlanError(path, f"a batched statement must limit itself with current_setting('{BATCH_SIZE_SETTING}')",
-                        line)
+        problems.append(PlanError(path, "a batched statement must limit itself with "
+                                        f"current_setting('{BATCH_SIZE_SETTING}')", line))
+        return False
     return True
 
 
@@ -273,19 +293,22 @@ def is_concurrent(node: ast.Node) -> bool:
         return bool(node.concurrent)
     if isinstance(node, ast.ReindexStmt):
         return any(p.defname == "concurrently" for p in node.params or ())
+    if isinstance(node, ast.AlterTableStmt):  # DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+)
+        return any(isinstance(cmd.def_, ast.PartitionCmd) and cmd.def_.concurrent for cmd in node.cmds or ())
     return False
 
 
-def _require_idempotent(node: ast.Node, path: Path, line: int) -> None:
+def _require_idempotent(node: ast.Node, path: Path, line: int, problems: list) -> None:
     """A concurrent statement runs outside a transaction, so a crash can leave it
     half done; it must be safe to run again."""
     if isinstance(node, ast.IndexStmt):
         if not node.idxname:
-            raise PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name", line)
-        if not node.if_not_exists:
-            raise PlanError(path, "CREATE INDEX CONCURRENTLY must say IF NOT EXISTS so a rerun completes", line)
+            problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name", line))
+        elif not node.if_not_exists:
+            problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY must say IF NOT EXISTS so a rerun completes",
+                                      line))
     if isinstance(node, ast.DropStmt) and not node.missing_ok:
-        raise PlanError(path, "DROP ... CONCURRENTLY must say IF EXISTS so a rerun completes", line)
+        problems.append(PlanError(path, "DROP ... CONCURRENTLY must say IF EXISTS so a rerun completes", line))
 
 
 _COMMENT_OR_SPACE = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)", re.S)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
-from ..sql import Script, load_script
+from ..sql import Script, read_script
 from .rules import RULES, Finding
 from .safety import check_script, position
-from .style import start_style
+from .schema import KnownSchema
+from .changes import fixable
+from .style import fix_files, start_style
 
 SUPPORTED_MAJORS = range(10, 19)
 _ALLOW = re.compile(r"^\s*--\s*toolkit:allow\s+(?P<rule>[a-z0-9-]+)\s*(?P<reason>.*)$", re.M)
@@ -36,10 +38,15 @@ class LintReport:
         return not self.findings
 
 
-def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> LintReport:
+def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: set[str] | None = None) -> LintReport:
+    """Every finding of the project. With `only` (project-relative paths, e.g. from --changed REV), sqlfluff
+    runs on those files alone and only their findings are kept; the other rules still read the whole plan,
+    which is what tells them what the earlier migrations built."""
     root = Path(root).absolute()
     started = time.monotonic()
     paths = _sql_paths(root)
+    if only is not None:
+        paths = [p for p in paths if str(p.relative_to(root)) in only]
     report = LintReport()
     if style and not (root / ".sqlfluff").is_file():
         report.notes.append(f"no .sqlfluff in {root}: style uses the toolkit's defaults (dialect postgres; "
@@ -54,22 +61,49 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True) -> Lint
                 report.findings.append(Finding(f"validation/{phase.number:02d}_{when}.sql", 1, 1, rule,
                                                f"phase {phase.number}: {RULES[rule].message}"))
 
-    scripts = [(m.apply_script, False) for m in plan.migrations] + [(m.rollback_script, True) for m in plan.migrations]
-    scripts += [(p.feature_rollback, True) for p in plan.phases if p.feature_rollback]
-    scripts += [(s, False) for s in _check_scripts(plan)]
-    for script, is_rollback in scripts:
-        _apply_suppressions(report, script, root, _safety_findings(script, root, is_rollback, pg_major))
+    for script, is_rollback, schema, phase in _in_plan_order(plan):
+        found = _safety_findings(script, root, is_rollback, pg_major, schema, phase)
+        _apply_suppressions(report, script, root, found)
 
     report.files = len(paths)
     if style_findings:
         report.findings += [Finding(**f) for f in style_findings()]
+    if only is not None:
+        report.findings = [f for f in report.findings if f.path in only]
+        report.suppressed = [f for f in report.suppressed if f.path in only]
     report.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     report.seconds = round(time.monotonic() - started, 2)
     return report
 
 
-def _safety_findings(script: Script, root: Path, is_rollback: bool, pg_major: int):
-    for statement, hit in check_script(script, is_rollback, pg_major):
+def fix(root: Path | str = ".", applied: set[str] | None = None, changed: set[str] | None = None):
+    """sqlfluff's style fixes on the files it may rewrite (toolkit.lint.changes.fixable): returns
+    (files changed, [(file, why it was left alone)])."""
+    root = Path(root).absolute()
+    allowed, left = fixable(root, _sql_paths(root), applied, changed)
+    return [str(p.relative_to(root)) for p in fix_files(root, allowed)], left
+
+
+def _in_plan_order(plan):
+    """(script, is it a rollback, what the migrations before it built, its phase), phase by phase: each
+    migration sees the schema its predecessors made, its rollback and the phase's checks what the phase made."""
+    schema = KnownSchema()
+    checks = {c.path: c.phase for p in plan.phases for c in p.pre_checks + p.post_checks}
+    check_scripts = {script.path: script for script in _check_scripts(plan)}
+    for phase in plan.phases:
+        for migration in phase.migrations:
+            yield migration.apply_script, False, schema, phase.number  # check_script learns what it builds
+        for migration in phase.migrations:
+            yield migration.rollback_script, True, schema, phase.number
+        if phase.feature_rollback:
+            yield phase.feature_rollback, True, schema, phase.number
+        for path in sorted(p for p, n in checks.items() if n == phase.number):
+            if path in check_scripts:
+                yield check_scripts[path], False, schema, None  # checks create nothing of their own
+
+
+def _safety_findings(script: Script, root: Path, is_rollback: bool, pg_major: int, schema, phase):
+    for statement, hit in check_script(script, is_rollback, pg_major, schema, phase):
         line, column = position(script, statement, hit)
         message = f"{RULES[hit.rule].message}: {hit.detail}"
         yield statement, Finding(_relative(script.path, root), line, column, hit.rule, message)
@@ -105,7 +139,7 @@ def _at(where: Finding, rule: str, message: str) -> Finding:
 def _check_scripts(plan) -> list[Script]:
     """The validation files (checks hold queries: NOT IN and friends apply to them too)."""
     paths = sorted({c.path for p in plan.phases for c in p.pre_checks + p.post_checks})
-    return [load_script(path) for path in paths]
+    return [script for script in (read_script(path)[0] for path in paths) if script]
 
 
 def _sql_paths(root: Path) -> list[Path]:

@@ -36,6 +36,34 @@ SAFETY = [
          "CREATE/DROP INDEX takes a SHARE / ACCESS EXCLUSIVE lock: every write (or every query) waits "
          "for the whole build.",
          "CREATE INDEX CONCURRENTLY IF NOT EXISTS ... (alone in its file); DROP INDEX CONCURRENTLY IF EXISTS."),
+    Rule("constraint-builds-index",
+         "UNIQUE or PRIMARY KEY added to an existing table builds its index under the table's lock",
+         "ALTER TABLE ... ADD CONSTRAINT ... UNIQUE / PRIMARY KEY (or ADD COLUMN ... UNIQUE) builds the index "
+         "while holding ACCESS EXCLUSIVE: every query waits for the whole build.",
+         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ... in its own migration, then "
+         "ALTER TABLE ... ADD CONSTRAINT c UNIQUE USING INDEX i (PRIMARY KEY USING INDEX i)."),
+    Rule("reindex-not-concurrent",
+         "REINDEX without CONCURRENTLY",
+         "REINDEX locks the table against writes (and the index against reads) for the whole rebuild.",
+         "REINDEX INDEX CONCURRENTLY (PostgreSQL 12+), alone in a non-transactional file; before 12, build a "
+         "new index concurrently and drop the old one."),
+    Rule("detach-partition-not-concurrent",
+         "DETACH PARTITION without CONCURRENTLY (PostgreSQL 14+)",
+         "A plain DETACH takes ACCESS EXCLUSIVE on the partitioned table: every query on any partition waits.",
+         "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (the runner runs it outside a transaction)."),
+    Rule("truncate-cascade",
+         "TRUNCATE ... CASCADE",
+         "Empties every table that references this one, and theirs, without naming them.",
+         "TRUNCATE the tables by name, so the review sees each one."),
+    Rule("table-rewrite",
+         "VACUUM FULL or CLUSTER",
+         "Both rewrite the whole table under ACCESS EXCLUSIVE: no query gets through until it ends.",
+         "pg_repack or pg_squeeze outside the migration; or plain VACUUM."),
+    Rule("identifier-too-long",
+         "a name longer than 63 bytes",
+         "PostgreSQL cuts it to 63 bytes with only a NOTICE: two names that share their first 63 bytes are one "
+         "object, and whatever compares names outside the server (an ORM, a diff, a grep) sees another name.",
+         "Name it in 63 bytes or fewer."),
     Rule("constraint-without-not-valid",
          "foreign key or check constraint added to an existing table without NOT VALID",
          "Adding it validates every row while holding a lock that blocks writes (and, for a foreign key, "
@@ -43,7 +71,8 @@ SAFETY = [
          "ADD CONSTRAINT ... NOT VALID now, ALTER TABLE ... VALIDATE CONSTRAINT in a later migration."),
     Rule("add-column-not-null-without-default",
          "ADD COLUMN ... NOT NULL without a default",
-         "Fails outright on a table that holds rows; works only on the empty test database.",
+         "Fails outright on a table that holds rows; works only on the empty test database. Not flagged on a "
+         "table the same phase created, or the same file emptied first.",
          "Add the column nullable (or with a constant default), backfill in batches, then enforce NOT NULL "
          "via a validated CHECK."),
     Rule("volatile-default",
@@ -65,7 +94,7 @@ SAFETY = [
          "Running application code still uses the old name: the deploy breaks it the moment it commits.",
          "Add the new name (view or column), migrate readers and writers, drop the old name later."),
     Rule("drop-in-migration",
-         "DROP TABLE or DROP COLUMN in a migration (outside a rollback)",
+         "DROP TABLE, DROP COLUMN, DROP SCHEMA or DROP DATABASE in a migration (outside a rollback)",
          "Data loss that no rollback can undo, and running code that still reads it breaks.",
          "Stop using it first; drop it in a later release, with a backup; rollbacks may drop what their "
          "migration created."),
@@ -88,7 +117,8 @@ SAFETY = [
          "Use uuid (uuidv7()) or bigint identity."),
     Rule("not-in-subquery",
          "NOT IN (subquery)",
-         "If the subquery yields one NULL, NOT IN is never true: the query silently returns nothing.",
+         "If the subquery yields one NULL, NOT IN is never true: the query silently returns nothing. Not "
+         "flagged when the subquery selects one column the earlier migrations made NOT NULL or primary key.",
          "Use NOT EXISTS (SELECT 1 FROM ... WHERE ...)."),
     Rule("concurrent-not-alone",
          "a CONCURRENTLY statement shares its file with a statement that is not safe to run twice",

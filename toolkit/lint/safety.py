@@ -1,7 +1,9 @@
 """Lock-safety and correctness rules on pglast's AST, one statement at a time.
 
-"Existing table" means: not created earlier in the same file. A new table's
-indexes and constraints lock nothing anyone else is waiting for.
+"Existing table" means: not created earlier in the same file, nor by an earlier migration of the same phase
+(on a first apply it is empty and nobody uses it yet). A new table's indexes and constraints lock nothing
+anyone else is waiting for. What earlier migrations built (toolkit/lint/schema.py) also says which columns
+can never be NULL.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from pglast import ast, enums, parse_plpgsql
-from pglast.parser import ParseError
+from pglast.parser import ParseError, scan
 
-from ..sql import Script, Statement, idempotent, line_at
+from ..sql import Script, Statement, idempotent, is_concurrent, line_at
+from .schema import KnownSchema
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
                       "clock_timestamp", "timeofday", "nextval", "txid_current", "statement_timestamp"}
@@ -33,22 +36,30 @@ class FileContext:
 
     is_rollback: bool
     pg_major: int
+    schema: KnownSchema = field(default_factory=KnownSchema)  # what the earlier migrations built
+    phase: int | None = None  # the phase the file belongs to
     created_tables: set[str] = field(default_factory=set)
+    emptied_tables: set[str] = field(default_factory=set)  # TRUNCATE or DELETE without WHERE earlier in the file
     not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) -> column
     validated_not_null: set[tuple[str, str]] = field(default_factory=set)  # (table, column)
 
     def existing(self, relation: ast.RangeVar) -> bool:
-        return relation.relname not in self.created_tables
+        if relation.relname in self.created_tables:
+            return False
+        return self.is_rollback or not self.schema.created_in(relation.relname, self.phase)
 
 
-def check_script(script: Script, is_rollback: bool, pg_major: int) -> Iterator[tuple[Statement, Hit]]:
-    context = FileContext(is_rollback=is_rollback, pg_major=pg_major)
+def check_script(script: Script, is_rollback: bool, pg_major: int, schema: KnownSchema | None = None,
+                 phase: int | None = None) -> Iterator[tuple[Statement, Hit]]:
+    context = FileContext(is_rollback=is_rollback, pg_major=pg_major, schema=schema or KnownSchema(), phase=phase)
     for statement in script.statements:
         for hit in _statement_hits(statement, context):
             yield statement, hit
         if not script.transactional and not statement.batched and not idempotent(statement.node):
             yield statement, Hit("not-idempotent-autocommit", f"{statement.kind} has no IF [NOT] EXISTS")
         _remember(statement.node, context)
+        if not is_rollback and phase is not None:  # a migration's statements build the schema the next ones see
+            context.schema.learn(statement.node, phase)
 
 
 def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]:
@@ -57,8 +68,18 @@ def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]
         yield Hit("index-not-concurrent", f"CREATE INDEX on {node.relation.relname}")
     if isinstance(node, ast.DropStmt) and node.removeType == enums.ObjectType.OBJECT_INDEX and not node.concurrent:
         yield Hit("index-not-concurrent", "DROP INDEX without CONCURRENTLY")
-    if isinstance(node, ast.DropStmt) and not context.is_rollback and node.removeType == enums.ObjectType.OBJECT_TABLE:
-        yield Hit("drop-in-migration", "DROP TABLE")
+    if isinstance(node, ast.DropStmt) and not context.is_rollback and node.removeType in _DROPS_DATA:
+        yield Hit("drop-in-migration", _DROPS_DATA[node.removeType])
+    if isinstance(node, ast.DropdbStmt):
+        yield Hit("drop-in-migration", "DROP DATABASE")
+    if isinstance(node, ast.ReindexStmt) and not is_concurrent(node):
+        yield Hit("reindex-not-concurrent", f"REINDEX {node.relation.relname if node.relation else node.name or ''}"
+                  .strip())
+    if isinstance(node, ast.TruncateStmt) and node.behavior == enums.DropBehavior.DROP_CASCADE:
+        yield Hit("truncate-cascade", ", ".join(r.relname for r in node.relations))
+    if _rewrites_under_lock(node):
+        yield Hit("table-rewrite", "VACUUM FULL" if isinstance(node, ast.VacuumStmt) else "CLUSTER")
+    yield from _identifier_hits(statement)
     if isinstance(node, ast.AlterTableStmt):
         yield from _alter_table_hits(node, context)
     if isinstance(node, ast.RenameStmt) and node.renameType in (enums.ObjectType.OBJECT_TABLE,
@@ -71,7 +92,7 @@ def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]
     for child in _walk(node):
         if isinstance(child, ast.ColumnDef):
             yield from _type_hits(child)
-        if _is_not_in_subquery(child):
+        if _is_not_in_subquery(child) and not _yields_no_null(child.args[0].subselect, context):
             yield Hit("not-in-subquery", "x NOT IN (SELECT ...)", getattr(child.args[0], "location", None))
 
 
@@ -85,29 +106,73 @@ def _alter_table_hits(node: ast.AlterTableStmt, context: FileContext) -> Iterato
             if constraint.contype in (enums.ConstrType.CONSTR_FOREIGN, enums.ConstrType.CONSTR_CHECK) \
                     and not constraint.skip_validation:
                 yield Hit("constraint-without-not-valid", f"{constraint.conname or 'constraint'} on {table}")
+            if constraint.contype in _INDEX_BACKED and not constraint.indexname:
+                yield Hit("constraint-builds-index", f"{constraint.conname or 'constraint'} on {table}")
         if kind == enums.AlterTableType.AT_AddColumn and existing:
-            yield from _add_column_hits(cmd.def_, table, context)
+            yield from _add_column_hits(cmd.def_, table, context, emptied=table in context.emptied_tables)
         if kind == enums.AlterTableType.AT_AlterColumnType and existing:
             yield Hit("alter-column-type", f"{table}.{cmd.name}")
         if kind == enums.AlterTableType.AT_SetNotNull and existing:
             proven = (table, cmd.name) in context.validated_not_null and context.pg_major >= 12
             if not proven:
                 yield Hit("set-not-null-without-check", f"{table}.{cmd.name}")
+        if kind == enums.AlterTableType.AT_DetachPartition and not cmd.def_.concurrent and context.pg_major >= 14:
+            yield Hit("detach-partition-not-concurrent", f"{cmd.def_.name.relname} from {table}")
         if kind == enums.AlterTableType.AT_DropColumn and not context.is_rollback:
             yield Hit("drop-in-migration", f"DROP COLUMN {table}.{cmd.name}")
 
 
-def _add_column_hits(column: ast.ColumnDef, table: str, context: FileContext) -> Iterator[Hit]:
+def _add_column_hits(column: ast.ColumnDef, table: str, context: FileContext, emptied: bool) -> Iterator[Hit]:
     constraints = column.constraints or ()
     default = next((c.raw_expr for c in constraints if c.contype == enums.ConstrType.CONSTR_DEFAULT), None)
     not_null = column.is_not_null or any(c.contype == enums.ConstrType.CONSTR_NOTNULL for c in constraints)
-    if not_null and default is None:
+    if not_null and default is None and not emptied:  # an empty table takes a NOT NULL column without a default
         yield Hit("add-column-not-null-without-default", f"{table}.{column.colname}")
+    if any(c.contype in _INDEX_BACKED for c in constraints):
+        yield Hit("constraint-builds-index", f"{table}.{column.colname}")
     if default is not None and (context.pg_major < 11 or _volatile(default)):
         yield Hit("volatile-default", f"{table}.{column.colname}")
     for c in constraints:
         if c.contype in (enums.ConstrType.CONSTR_FOREIGN, enums.ConstrType.CONSTR_CHECK) and not c.skip_validation:
             yield Hit("constraint-without-not-valid", f"{table}.{column.colname}")
+
+
+_DROPS_DATA = {enums.ObjectType.OBJECT_TABLE: "DROP TABLE", enums.ObjectType.OBJECT_SCHEMA: "DROP SCHEMA"}
+_INDEX_BACKED = (enums.ConstrType.CONSTR_UNIQUE, enums.ConstrType.CONSTR_PRIMARY)
+IDENTIFIER_LIMIT = 63  # NAMEDATALEN - 1: PostgreSQL cuts longer names without an error
+
+
+def _rewrites_under_lock(node) -> bool:
+    if isinstance(node, ast.VacuumStmt):
+        return node.is_vacuumcmd and any(o.defname == "full" for o in node.options or ())
+    return isinstance(node, ast.ClusterStmt)
+
+
+def _identifier_hits(statement: Statement) -> Iterator[Hit]:
+    """Names PostgreSQL would cut to 63 bytes, as its scanner does before the parser sees them (so the syntax
+    tree already holds the short name): two long names that share their first 63 bytes are one object."""
+    try:
+        tokens = scan(statement.text)
+    except ParseError:
+        return
+    for token in tokens:
+        if token.name == "IDENT":
+            name = statement.text[token.start:token.end + 1].strip('"')
+            if len(name.encode("utf-8")) > IDENTIFIER_LIMIT:
+                yield Hit("identifier-too-long", f"{name[:40]}... is {len(name.encode('utf-8'))} bytes")
+
+
+def _yields_no_null(subquery, context: FileContext) -> bool:
+    """`SELECT col FROM t [WHERE ...]` where the known schema says t.col is NOT NULL or a primary key."""
+    if not isinstance(subquery, ast.SelectStmt) or subquery.op != enums.SetOperation.SETOP_NONE:
+        return False
+    targets, sources = subquery.targetList or (), subquery.fromClause or ()
+    if len(targets) != 1 or len(sources) != 1 or not isinstance(sources[0], ast.RangeVar):
+        return False
+    column = targets[0].val
+    if not isinstance(column, ast.ColumnRef) or not isinstance(column.fields[-1], ast.String):
+        return False
+    return context.schema.never_null(sources[0].relname, column.fields[-1].sval)
 
 
 def _volatile(expr) -> bool:
@@ -171,6 +236,10 @@ def _line_hint(statement: Statement, body: str, message: str) -> str:
 def _remember(node, context: FileContext) -> None:
     if isinstance(node, ast.CreateStmt):
         context.created_tables.add(node.relation.relname)
+    if isinstance(node, ast.TruncateStmt):
+        context.emptied_tables |= {r.relname for r in node.relations}
+    if isinstance(node, ast.DeleteStmt) and node.whereClause is None and not node.usingClause:
+        context.emptied_tables.add(node.relation.relname)
     if isinstance(node, ast.AlterTableStmt):
         table = node.relation.relname
         for cmd in node.cmds or ():

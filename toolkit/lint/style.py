@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from importlib.metadata import version
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -50,14 +51,15 @@ def cache_folder() -> Path:
 def start_style(root: Path, paths: list[Path]) -> Callable[[], list[dict]]:
     """Start sqlfluff on the files the cache does not know, in worker processes, and return at once: the
     caller does its own work meanwhile, then calls the result for [{path, line, column, rule, message}]."""
-    import sqlfluff
-
     config_text = _config_text(root)
-    _linter(root, config_text)  # a broken .sqlfluff is bad input, said before any worker starts
     cache = cache_folder()
-    keys = {p: _key(p, root, config_text, sqlfluff.__version__) for p in paths}
+    # the installed version, read without importing sqlfluff: a warm run never imports it (half a second)
+    installed = version("sqlfluff")
+    keys = {p: _key(p, root, config_text, installed) for p in paths}
     cached = {p: _read(cache / keys[p]) for p in paths}
     missing = sorted((p for p, found in cached.items() if found is None), key=lambda p: -p.stat().st_size)
+    if missing:
+        _linter(root, config_text)  # a broken .sqlfluff is bad input, said before any worker starts
     workers = min(len(missing), os.cpu_count() or 1)
     pool = None
     if workers > 1 and len(missing) >= 8:
@@ -79,6 +81,19 @@ def start_style(root: Path, paths: list[Path]) -> Callable[[], list[dict]]:
         return [f for p in paths for f in cached[p]]
 
     return findings
+
+
+def fix_files(root: Path, paths: list[Path]) -> list[Path]:
+    """sqlfluff's fixes written back to `paths`; returns the files it changed."""
+    linter = _linter(root, _config_text(root))
+    changed = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8-sig")
+        fixed, _ = linter.lint_string(text, fname=str(path), fix=True).fix_string()
+        if fixed != text:
+            path.write_text(fixed, encoding="utf-8")
+            changed.append(path)
+    return changed
 
 
 def _lint_one(root: Path, path: Path) -> list[dict]:

@@ -114,7 +114,7 @@ def validate(target: Target, phase: int, when: str | None = None, *, settings: S
 
 
 def status(target: Target, *, settings: Settings = Settings()) -> Status:
-    plan = load_plan(settings.project)
+    plan = load_plan(settings.project, parsed=False)  # names and checksums are all status shows
     with target.connect("toolkit status") as conn:
         history = History(conn)
         applied, events = history.applied(), history.last_events()

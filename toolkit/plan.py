@@ -23,7 +23,7 @@ from pathlib import Path
 from pglast import ast
 
 from .errors import BadInput, Irreversible, PlanError
-from .sql import Script, Statement, read_script
+from .sql import Script, Statement, read_script, unparsed_script
 
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
 CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
@@ -163,15 +163,16 @@ def _all_applied(phase: Phase, applied: set[str]) -> bool:
     return all(m.name in applied for m in phase.migrations)
 
 
-def load_plan(root: Path | str = ".") -> Plan:
-    """The plan, or the first problem found (a PlanError naming the file)."""
-    plan, problems = read_plan(root)
+def load_plan(root: Path | str = ".", parsed: bool = True) -> Plan:
+    """The plan, or the first problem found (a PlanError naming the file). parsed=False reads the files' names,
+    checksums and irreversible markers only (what `status` shows): no statements, no syntax check."""
+    plan, problems = read_plan(root, parsed)
     if problems:
         raise problems[0]
     return plan
 
 
-def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
+def read_plan(root: Path | str = ".", parsed: bool = True) -> tuple[Plan, list[PlanError]]:
     """Everything that loads, and every problem met on the way: the runner refuses
     on the first, `toolkit lint` reports them all."""
     root = Path(root)
@@ -195,7 +196,7 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
             problems.append(PlanError(path, f"number {name[:4]} is also used by {numbers[name[:4]].name}"))
             continue
         numbers[name[:4]] = path
-        scripts = [_load(p, problems) for p in (path, backward.get(name))]
+        scripts = [_load(p, problems, parsed) for p in (path, backward.get(name))]
         if None in scripts:
             continue
         if scripts[0].irreversible is not None:
@@ -206,9 +207,12 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
         migrations.setdefault(migration.phase, []).append(migration)
 
     phase_numbers = {int(n[:2]) for n in numbers}
-    checks = _load_checks(root / "validation", phase_numbers, problems)
-    keys = _load_key_queries(root / "validation", phase_numbers, problems)
-    features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, phase_numbers, problems)
+    if parsed:
+        checks = _load_checks(root / "validation", phase_numbers, problems)
+        keys = _load_key_queries(root / "validation", phase_numbers, problems)
+        features = _load_feature_rollbacks(root / "rollbacks" / LEVELS_FOLDER, phase_numbers, problems)
+    else:
+        checks, keys, features = {}, {}, {}
     phases = tuple(
         Phase(
             number=n,
@@ -223,11 +227,11 @@ def read_plan(root: Path | str = ".") -> tuple[Plan, list[PlanError]]:
     return Plan(root=root, phases=phases), problems
 
 
-def _load(path: Path | None, problems: list[PlanError]) -> Script | None:
+def _load(path: Path | None, problems: list[PlanError], parsed: bool = True) -> Script | None:
     """The script, even with problems (lint still checks its statements; the runner refuses any problem)."""
     if path is None:
         return None
-    script, found = read_script(path)
+    script, found = read_script(path) if parsed else unparsed_script(path)
     problems.extend(found)
     return script
 

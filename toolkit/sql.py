@@ -150,6 +150,17 @@ def read_script(path: Path) -> tuple[Script | None, list[PlanError]]:
                   no_transaction=no_transaction), problems
 
 
+def unparsed_script(path: Path) -> tuple[Script | None, list[PlanError]]:
+    """The file's text, checksum and irreversible marker, without parsing it (for `status`)."""
+    problems: list[PlanError] = []
+    try:
+        text = read_sql_file(path)
+    except PlanError as problem:
+        return None, [problem]
+    return Script(path=path, statements=(), checksum=checksum(text), text=text,
+                  irreversible=_irreversible(text, path, problems)), problems
+
+
 def _unwrap_transaction(statements: tuple[Statement, ...], path: Path, problems: list) -> tuple[Statement, ...]:
     """BEGIN; ... COMMIT; around a whole file (Sqitch's template, many golang-migrate files) asks for what the
     toolkit does anyway: the file is one transaction. Those two are not run; any other transaction control is

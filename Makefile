@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint clean
+.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-cli: $(STAMP)
 # `toolkit lint` on a generated project of 300 files: cold and warm, with and without style.
 bench-lint: $(STAMP)
 	$(BIN)/python -m bench.lint_speed
+
+# `toolkit diff` of a 300-table schema, against `toolkit apply` of the same project in the same run.
+bench-diff: $(STAMP)
+	$(BIN)/python -m bench.diff_speed
 
 # Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
 verify: $(STAMP)

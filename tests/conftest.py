@@ -95,6 +95,15 @@ def clone_of(server):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def yoyo_url(target) -> str:
+    """yoyo's database URL for a Target (psycopg 3 driver)."""
+    from urllib.parse import quote
+
+    p = target.params
+    password = f":{quote(p['password'], safe='')}" if p.get("password") else ""
+    return f"postgresql+psycopg://{p['user']}{password}@{p['host']}:{p['port']}/{p['dbname']}"
+
+
 @contextlib.contextmanager
 def sql_on(target):
     """A function running SQL on target outside the toolkit, autocommit: run("select 1") -> rows."""

@@ -111,7 +111,7 @@ def test_rollback_that_does_not_restore_the_schema_needs_a_human(toolkit, projec
     result = toolkit("apply", "--phase", "1", project=root)
     assert result.exit_code == HUMAN_NEEDED
     assert "schema differs from before the phase" in result.stderr
-    assert "+ relation public.t1_kept" in result.stderr
+    assert "table t1_kept: after the rollback, not before the phase" in result.stderr
 
 
 def test_manual_rollback_of_a_phase_with_a_later_phase_applied_is_refused(toolkit):
@@ -171,7 +171,7 @@ def test_verify_reports_a_rollback_that_leaves_something_behind(server, project)
                     "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
     result = CliRunner().invoke(cli, ["verify"], env={"DATABASE_URL": server.dsn, "TOOLKIT_PROJECT": str(root)})
     assert result.exit_code == FINDINGS
-    assert "after rollback + relation public.b" in result.stdout
+    assert "table b: after rolling every phase back, not on the empty database" in result.stdout
 
 
 def test_the_history_records_its_layout_version(toolkit, sql):

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
+from conftest import yoyo_url
 from toolkit import api
 from toolkit.cli import BAD_INPUT, FINDINGS, IRREVERSIBLE, OK
 from toolkit.convert import TOOLS, convert
@@ -212,9 +213,7 @@ def _schema_without_bookkeeping(target) -> list[str]:
 def _apply_with_yoyo(target, folder: Path) -> None:
     from yoyo import get_backend, read_migrations
 
-    p = target.params
-    password = f":{quote(p['password'], safe='')}" if p.get("password") else ""
-    backend = get_backend(f"postgresql+psycopg://{p['user']}{password}@{p['host']}:{p['port']}/{p['dbname']}")
+    backend = get_backend(yoyo_url(target))
     with backend.lock():
         backend.apply_migrations(backend.to_apply(read_migrations(str(folder))))
     backend.connection.close()

@@ -29,8 +29,8 @@ def test_manual_rollback_that_restores_a_different_schema_needs_a_human(toolkit,
     result = toolkit("rollback", "--phase", "1", project=root)
     assert result.exit_code == HUMAN_NEEDED
     assert "phase 1 was rolled back, but the schema differs from before it was applied" in result.stderr
-    assert "- column public.accounts #3 legacy boolean" in result.stderr
-    assert "+ column public.accounts #4 legacy boolean" in result.stderr
+    assert "column accounts.legacy: position 4 after its rollback, 3 before it was applied" in result.stderr
+    assert "column accounts.note: position 3 after its rollback, 4 before it was applied" in result.stderr
 
 
 def test_manual_rollback_that_restores_the_schema_passes_and_forgets_the_fingerprint(toolkit, project, sql):

@@ -18,7 +18,7 @@ _WHERE = {
     "import_json_store": "importers", "import_users_csv": "importers", "lint": "lint",
     "Check": "plan", "KeyQuery": "plan", "Migration": "plan", "Phase": "plan", "Plan": "plan", "load_plan": "plan",
     "RepairActions": "repair", "repair": "repair", "Settings": "session",
-    "init_project": "scaffold", "new_migration": "scaffold", "convert": "convert",
+    "init_project": "scaffold", "new_migration": "scaffold", "diff": "api",
 }
 
 __all__ = sorted(_WHERE)

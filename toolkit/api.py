@@ -7,21 +7,26 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
+from dataclasses import replace
 
+import psycopg
 from psycopg import sql
 
 from .checks import CheckResult, run_checks
 from .connection import Target
 from .errors import BadInput, ChecksumMismatch, HumanNeeded
-from .fingerprint import Fingerprint, take_fingerprint
+from .catalog.diff import differences as catalog_differences
+from .catalog.fingerprint import Fingerprint, take_fingerprint
+from .catalog.inspect import inspect
 from .history import AppliedMigration, History
 from .plan import Migration, Phase, Plan, load_plan
 from .progress import Progress
-from .results import (MigrationStatus, PhaseResult, PhaseStatus, PlannedPhase, PlannedStatement, PlannedStep,
-                      Status, StepResult, Verification)
+from .results import (Drift, MigrationStatus, PhaseResult, PhaseStatus, PlannedPhase, PlannedStatement,
+                      PlannedStep, Status, StepResult, Verification)
 from .session import Settings, locked_session
 
-__all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "ROLLBACK_LEVELS"]
+__all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "ROLLBACK_LEVELS"]
 
 
 def apply(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
@@ -121,7 +126,7 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
     phases = []
     for phase in plan.phases:
         migrations = [_migration_status(m, applied.get(m.name), events.get(m.name)) for m in phase.migrations]
-        done = sum(m.state in ("applied", "rollback_interrupted") for m in migrations)
+        done = sum(m.state in ("applied", "adopted", "rollback_interrupted") for m in migrations)
         state = "applied" if done == len(migrations) else "partial" if done else "pending"
         phases.append(PhaseStatus(phase.number, state, migrations))
     known = {m.name for m in plan.migrations}
@@ -140,11 +145,7 @@ def verify(server: Target, *, settings: Settings = Settings(), progress: Progres
         raise BadInput(f"nothing to verify: no migrations in {settings.project / 'migrations'}")
     # verify rolls every phase back: one that cannot be is refused before the scratch database is made
     plan.refuse_irreversible(list(plan.phases), {m.name for m in plan.migrations})
-    name = f"toolkit_verify_{uuid.uuid4().hex[:10]}"
-    with server.connect("toolkit verify") as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        scratch = server.with_database(name)
+    with scratch_database(server, "verify") as scratch:
         empty = fingerprint(scratch)
         apply(scratch, settings=settings, progress=progress)
         applied = fingerprint(scratch)
@@ -155,17 +156,58 @@ def verify(server: Target, *, settings: Settings = Settings(), progress: Progres
                 raise
             progress.note(str(proof))
         rolled_back = fingerprint(scratch)
-        differences = [f"after rollback {d}" for d in empty.differences(rolled_back)]
+        differences = empty.differences(rolled_back, "on the empty database", "after rolling every phase back")
         reapplied = None
         if not differences:  # re-applying over leftovers would only fail less clearly
             apply(scratch, settings=settings, progress=progress)
             reapplied = fingerprint(scratch)
-            differences = [f"after re-apply {d}" for d in applied.differences(reapplied)]
-    finally:
-        with server.connect("toolkit verify") as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    return Verification(name, empty.digest, applied.digest, rolled_back.digest,
+            differences = applied.differences(reapplied, "after the first apply", "after applying again")
+    return Verification(scratch.params["dbname"], empty.digest, applied.digest, rolled_back.digest,
                         reapplied.digest if reapplied else None, differences)
+
+
+@contextmanager
+def scratch_database(server: Target, purpose: str):
+    """A new, empty database on `server`'s server (the role needs CREATEDB), dropped afterwards whatever
+    happens: where verify and diff build what the migrations make."""
+    name = f"toolkit_{purpose}_{uuid.uuid4().hex[:10]}"
+    with server.connect(f"toolkit {purpose}") as conn:
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # a throwaway database need not wait for the disk at every commit
+            conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise BadInput(f"{purpose} builds the migrations on a scratch database of the same server, and this "
+                           f"role may not create one: {exc.diag.message_primary} (grant CREATEDB)") from exc
+    try:
+        yield server.with_database(name)
+    finally:
+        with server.connect(f"toolkit {purpose}") as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def diff(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
+         with_privileges: bool = False, progress: Progress = Progress()) -> Drift:
+    """The target's schema against what the migrations build through `phase` (default: the newest phase its
+    history says is applied) on a scratch database of the same server, object by object."""
+    plan = load_plan(settings.project)
+    with target.connect("toolkit diff") as conn:
+        applied = History(conn).applied()
+        actual = inspect(conn, with_privileges)
+    through = phase if phase is not None else max((a.phase for a in applied.values()), default=None)
+    if through is None:
+        raise BadInput("nothing is applied here by the toolkit: say which phases to compare with --phase N")
+    phases = [p for p in plan.phases if p.number <= plan.phase(through).number]
+    # nobody else uses the scratch database: no waiting out other transactions, no pause between batches
+    quick = replace(settings, timeouts=replace(settings.timeouts, long_transaction_wait=0),
+                    batching=replace(settings.batching, pause=0))
+    with scratch_database(target, "diff") as scratch:
+        for built in phases:
+            apply(scratch, built.number, settings=quick, progress=progress)
+        with scratch.connect("toolkit diff") as conn:
+            expected = inspect(conn, with_privileges)
+    return Drift(target.describe(), [p.number for p in phases], catalog_differences(expected, actual),
+                 actual.foreign_histories)
 
 
 def fingerprint(target: Target) -> Fingerprint:
@@ -223,10 +265,11 @@ def _mode(script, statement) -> str:
 def _migration_status(migration: Migration, applied: AppliedMigration | None, event) -> MigrationStatus:
     if applied:
         half_undone = event is not None and event.action == "rollback" and event.outcome == "started"
+        adopted = event is not None and event.action == "adopt"
         return MigrationStatus(
             migration.name,
             migration.phase,
-            "rollback_interrupted" if half_undone else "applied",
+            "rollback_interrupted" if half_undone else "adopted" if adopted else "applied",
             applied.applied_at.isoformat(),
             applied.duration_ms,
             "ok" if applied.checksum == migration.checksum else "changed",

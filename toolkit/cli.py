@@ -13,12 +13,12 @@ from pathlib import Path
 
 import click
 
-from .errors import (BadInput, CannotConnect, HumanNeeded, Irreversible, LockHeld, PreCheckFailed, RolledBack,
-                     StepFailed, ToolkitError)
+from .errors import (AdoptRefused, BadInput, CannotConnect, HumanNeeded, Irreversible, LockHeld, PreCheckFailed,
+                     RolledBack, StepFailed, ToolkitError)
 
 # The documented exit codes (README, "Exit codes").
 OK, FINDINGS, BAD_INPUT, PRE_CHECK_FAILED, STEP_ROLLED_BACK, CHECK_ROLLED_BACK, SLOWDOWN_ROLLED_BACK, \
-    HUMAN_NEEDED, LOCK_HELD, CANNOT_CONNECT, IRREVERSIBLE = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    HUMAN_NEEDED, LOCK_HELD, CANNOT_CONNECT, IRREVERSIBLE, ADOPT_REFUSED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 
 _ROLLBACK_EXIT = {"step": STEP_ROLLED_BACK, "check": CHECK_ROLLED_BACK, "slowdown": SLOWDOWN_ROLLED_BACK}
 
@@ -30,7 +30,7 @@ BATCH_SIZE, BATCH_PAUSE = 2000, 0.05
 def exit_code(error: Exception) -> int:
     if isinstance(error, RolledBack):
         return _ROLLBACK_EXIT[error.cause.kind]
-    for kind, code in ((Irreversible, IRREVERSIBLE), (BadInput, BAD_INPUT), (PreCheckFailed, PRE_CHECK_FAILED),
+    for kind, code in ((Irreversible, IRREVERSIBLE), (AdoptRefused, ADOPT_REFUSED), (BadInput, BAD_INPUT), (PreCheckFailed, PRE_CHECK_FAILED),
                        (HumanNeeded, HUMAN_NEEDED), (StepFailed, HUMAN_NEEDED), (LockHeld, LOCK_HELD),
                        (CannotConnect, CANNOT_CONNECT)):
         if isinstance(error, kind):
@@ -273,6 +273,50 @@ def status(dsn, project, as_json):
     from . import api
 
     _show(api.status(_target(dsn), settings=_plain_settings(project)), as_json, "print_status")
+
+
+@cli.command()
+@_target_options
+@click.option("--phase", type=int, help="Compare with what phases up to N build (default: the newest phase the "
+              "database's history says is applied).")
+@click.option("--with-privileges", is_flag=True, help="Also compare owners and grants.")
+@_json("the differences")
+@_handles_errors
+def diff(dsn, project, phase, with_privileges, as_json):
+    """The database's schema against what the migrations build, on a scratch database of the same server:
+    one line per difference. Exit 0 when equal, 1 when not. Other tools' history tables are named, not drift."""
+    from . import api
+
+    drift = api.diff(_target(dsn), phase, settings=_plain_settings(project), with_privileges=with_privileges)
+    _show(drift, as_json, "print_drift")
+    if not drift.equal:
+        sys.exit(FINDINGS)
+
+
+@cli.command()
+@_target_options
+@click.option("--phase", type=int, help="Record phases 0..N as applied (with --from and a map: the phases the "
+              "tool's history covers).")
+@click.option("--from", "from_tool", help="Read this tool's history first (yoyo, alembic, prisma, flyway, goose, "
+              "golang-migrate, diesel, dbmate, rails, sqitch); read only, never written.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON mapping the tool's ids to migrations (default: the project's convert.json).")
+@click.option("--accept", type=click.Path(dir_okay=False, path_type=Path),
+              help="`toolkit diff --json` output the DBA reviewed: adopt despite exactly those differences, each "
+                   "recorded in history.")
+@click.option("--dry-run", is_flag=True, help="Prove and report; record nothing.")
+@click.option("--lock-wait", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for another runner's lock.")
+@_json("the adoption")
+@_handles_errors
+def adopt(dsn, project, phase, from_tool, map_file, accept, dry_run, lock_wait, as_json):
+    """Record phases built by other means as applied, only when `diff` finds the schema is what they build.
+    Refused, with the differences and nothing recorded, otherwise (exit 11)."""
+    from .adopt import adopt as run_adopt
+
+    result = run_adopt(_target(dsn), phase, from_tool=from_tool, map_file=map_file, accept=accept, dry_run=dry_run,
+                       settings=_plain_settings(project, lock_wait))
+    _show(result, as_json, "print_adoption")
 
 
 @cli.command()

@@ -54,6 +54,15 @@ class Irreversible(ToolkitError):
                          "nothing was changed")
 
 
+class AdoptRefused(ToolkitError):
+    """adopt found the database is not what the migrations build, or another tool's history says something
+    is failed or missing: nothing was recorded."""
+
+    def __init__(self, message: str, differences: list[str] | None = None):
+        self.differences = differences or []
+        super().__init__(message)
+
+
 class PreCheckFailed(ToolkitError):
     """A pre-validation check failed: the phase was not started."""
 

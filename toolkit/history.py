@@ -21,7 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from .errors import BadInput
-from .fingerprint import Fingerprint
+from .catalog.fingerprint import Fingerprint
 
 
 def _toolkit_version() -> str:
@@ -76,6 +76,11 @@ CREATE TABLE IF NOT EXISTS toolkit.phase_fingerprints (
     lines text[] NOT NULL,
     taken_at timestamptz NOT NULL DEFAULT now()
 );
+""", """
+-- 'adopt': a migration recorded as applied because `toolkit diff` proved the schema has it.
+ALTER TABLE toolkit.history DROP CONSTRAINT IF EXISTS history_action_check;
+ALTER TABLE toolkit.history ADD CONSTRAINT history_action_check
+    CHECK (action IN ('apply', 'rollback', 'check', 'repair', 'adopt'));
 """)
 
 
@@ -148,7 +153,7 @@ class History:
         with self.conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(
                 """SELECT DISTINCT ON (migration) migration, action, outcome, recorded_at, detail
-                   FROM toolkit.history WHERE migration IS NOT NULL AND action IN ('apply', 'rollback')
+                   FROM toolkit.history WHERE migration IS NOT NULL AND action IN ('apply', 'rollback', 'adopt')
                    ORDER BY migration, id DESC"""
             ).fetchall()
         return {r["migration"]: LastEvent(**r) for r in rows}
@@ -207,6 +212,13 @@ class History:
             """INSERT INTO toolkit.applied_migrations (migration, phase, checksum, duration_ms)
                VALUES (%s, %s, %s, 0)""", (migration.name, migration.phase, migration.checksum))
         self.log("repair", "ok", migration=migration, detail=reason)
+
+    def set_adopted(self, migration, reason: str) -> None:
+        """adopt: a migration the schema is proven to have, built by other means."""
+        self.conn.execute(
+            """INSERT INTO toolkit.applied_migrations (migration, phase, checksum, duration_ms)
+               VALUES (%s, %s, %s, 0)""", (migration.name, migration.phase, migration.checksum))
+        self.log("adopt", "ok", migration=migration, detail=reason)
 
     def set_not_applied(self, name: str, phase: int, reason: str) -> None:
         """repair: forget a migration a human undid by hand (or whose file is gone)."""

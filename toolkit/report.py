@@ -92,7 +92,7 @@ def _script(migration, action):
 def print_status(console: Console, status) -> None:
     """Aligned plain columns (a rich Table of a few hundred rows costs more than the rest of `status`)."""
     console.print(f"database: {status.database}", markup=False)
-    colours = {"applied": "green", "pending": "white", "partial": "yellow", "failed": "red",
+    colours = {"applied": "green", "adopted": "green", "pending": "white", "partial": "yellow", "failed": "red",
                "interrupted": "red", "rollback_interrupted": "red", "missing_file": "red"}
     rows = [("phase", "migration", "state", "applied at", "ms", "checksum", None)]
     for phase in status.phases:
@@ -252,3 +252,30 @@ def print_conversion(console: Console, conversion) -> None:
     for problem in conversion.problems:
         console.print(f"needs attention (the source's SQL as written): {problem}", markup=False)
     console.print(f"map of source ids to migrations: {Path(conversion.into) / 'convert.json'}", markup=False)
+
+
+def print_drift(console: Console, drift) -> None:
+    for table, tool in sorted(drift.foreign_histories.items()):
+        console.print(f"{table}: another tool's history ({tool}), not compared", markup=False)
+    for line in drift.lines():
+        console.print(line, markup=False)
+    through = f"phases {drift.phases[0]}-{drift.phases[-1]}" if len(drift.phases) > 1 else f"phase {drift.phases[0]}"
+    verdict = "no difference" if drift.equal else f"{len(drift.differences)} difference(s)"
+    console.print(f"{drift.database} against what {through} build: {verdict}", markup=False)
+
+
+def print_adoption(console: Console, adoption) -> None:
+    if adoption.foreign:
+        f = adoption.foreign
+        console.print(f"{f.tool}'s history ({f.table}): {len(f.applied)} applied"
+                      + (f", up to {f.applied[-1]}" if f.applied else ""), markup=False)
+    for said in adoption.accepted:
+        console.print(f"accepted: {said}", markup=False)
+    through = f"phases {adoption.phases[0]}-{adoption.phases[-1]}" if len(adoption.phases) > 1 \
+        else f"phase {adoption.phases[0]}"
+    if not adoption.adopted:
+        console.print(f"nothing to adopt: {through} already applied or adopted", markup=False)
+        return
+    verb = "would adopt" if adoption.dry_run else "adopted"
+    console.print(f"{verb} {len(adoption.adopted)} migration(s) of {through} in {adoption.database}: the schema is "
+                  "what they build", markup=False)

@@ -85,3 +85,25 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.differences
+
+
+@dataclass
+class Drift:
+    """`toolkit diff`: the database against what the migrations build through `phases`."""
+
+    database: str
+    phases: list[int]
+    differences: list  # catalog.diff.Difference
+    foreign_histories: dict[str, str] = field(default_factory=dict)  # another tool's table -> the tool
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences
+
+    def lines(self) -> list[str]:
+        return [d.describe() for d in self.differences]
+
+    def as_json(self) -> dict:
+        return {"database": self.database, "phases": self.phases, "equal": self.equal,
+                "differences": [dict(d.as_json(), said=d.describe()) for d in self.differences],
+                "other_tools_histories": self.foreign_histories}

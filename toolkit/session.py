@@ -15,7 +15,7 @@ from .checks import CheckResult, run_checks
 from .connection import Target
 from .errors import HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack, StepFailed
 from .executor import Batching, Executor, Timeouts
-from .fingerprint import Fingerprint, take_fingerprint
+from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .history import History
 from .performance import measure, slowdowns, wrong_queries
 from .plan import Migration, Phase
@@ -47,7 +47,8 @@ class Session:
     def apply_phase(self, phase: Phase) -> PhaseResult:
         """Pre-checks, key-query baseline, migrations, post-checks, key-query comparison.
         Any failure after the first migration rolls back what this run applied."""
-        pending = [m for m in phase.migrations if m.name not in self.history.applied()]
+        applied = self.history.applied()
+        pending = [m for m in phase.migrations if m.name not in applied]
         result = PhaseResult(phase.number, "apply")
         self.progress.phase_started(phase, pending)
         resuming = len(pending) < len(phase.migrations)
@@ -142,7 +143,8 @@ class Session:
         if after != before:
             raise HumanNeeded(f"phase {phase.number} was rolled back, but the schema differs from before it was "
                               "applied: its rollbacks do not undo exactly what its migrations did",
-                              differences=before.differences(after), result=result)
+                              differences=before.differences(after, "before it was applied", "after its rollback"),
+                              result=result)
         self.history.forget_fingerprint(phase.number)
 
     def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
@@ -155,7 +157,7 @@ class Session:
             raise HumanNeeded(
                 f"phase {phase.number} was rolled back after: {cause.message}; "
                 "but the schema differs from before the phase",
-                differences=before.differences(after),
+                differences=before.differences(after, "before the phase", "after the rollback"),
                 result=result,
             )
         raise RolledBack(phase.number, cause, result)

@@ -184,7 +184,7 @@ def test_two_runners_at_once_one_proceeds_the_other_names_it(project, db):
     pid = wait_for(db, RUNNER_PID)
     second = cli_run(db, root, "apply", "--phase", "1", "--lock-wait", "0.3")
     assert second.exit_code == LOCK_HELD
-    assert f"pid {pid}, application 'toolkit apply'" in second.stderr
+    assert "application 'toolkit apply' of " in second.stderr and f"server pid {pid}," in second.stderr
     first.communicate(timeout=30)
     assert first.returncode == OK
 

@@ -28,7 +28,7 @@ def test_nothing_to_repair_exits_0(project, db):
     root = project(PROJECT)
     run(db, root, "apply")
     result = run(db, root, "repair")
-    assert result.exit_code == OK and result.stdout.strip() == "nothing to repair"
+    assert result.exit_code == OK and result.stdout.strip() == "nothing needs a human"
 
 
 def test_interrupted_concurrent_step_is_shown_and_can_be_marked_applied(project, db, sql):
@@ -40,9 +40,10 @@ def test_interrupted_concurrent_step_is_shown_and_can_be_marked_applied(project,
                                  "TOOLKIT_DEBUG_KILL_AT": "2"}, capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     report = run(db, root, "repair", "--json")
-    assert report.exit_code == FINDINGS
+    assert report.exit_code == OK  # a rerun resumes it: listed, but nothing for a human
     [problem] = json.loads(report.stdout)["problems"]
-    assert (problem["kind"], problem["subject"]) == ("interrupted", "0101_idx_a_name")
+    assert (problem["kind"], problem["subject"], problem["needs_human"]) == ("interrupted", "0101_idx_a_name", False)
+    assert problem["detail"].endswith("; a rerun resumes it")
     assert any("--mark-applied 0101_idx_a_name" in way for way in problem["ways_out"])
 
     fixed = run(db, root, "repair", "--mark-applied", "0101_idx_a_name")

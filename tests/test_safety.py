@@ -72,7 +72,7 @@ def test_second_runner_is_refused_while_the_first_holds_the_lock(toolkit, db):
         pid = first.info.backend_pid
         result = toolkit("apply", "--phase", "0", "--lock-wait", "0.5")
     assert result.exit_code == LOCK_HELD
-    assert f"pid {pid}, application 'first-runner', connected since" in result.stderr
+    assert "application 'first-runner' of " in result.stderr and f"server pid {pid}, connected since" in result.stderr
     assert api.status(db).phases[0].state == "pending"
 
 

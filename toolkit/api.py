@@ -126,8 +126,10 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
     phases = []
     for phase in plan.phases:
         migrations = [_migration_status(m, applied.get(m.name), events.get(m.name)) for m in phase.migrations]
-        done = sum(m.state in ("applied", "adopted", "rollback_interrupted") for m in migrations)
-        state = "applied" if done == len(migrations) else "partial" if done else "pending"
+        # the phase's state follows from its migrations': partial whenever they disagree (one interrupted, one
+        # half rolled back), not only when some are applied
+        states = {"applied" if m.state == "adopted" else m.state for m in migrations}
+        state = "applied" if states == {"applied"} else "pending" if states <= {"pending"} else "partial"
         phases.append(PhaseStatus(phase.number, state, migrations))
     known = {m.name for m in plan.migrations}
     unknown = [

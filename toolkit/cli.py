@@ -197,7 +197,29 @@ def _plain_settings(project, lock_wait: float = 30.0):
     return Settings(project=project, lock_wait=lock_wait)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """Click's usage errors (a bad --phase, an unknown option) in the toolkit's one line, exit 2, like every
+    other refusal, instead of usage text with the error on its third line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "toolkit"
+            click.echo(f"toolkit: error: {error.format_message()} (see {command} --help)", err=True)
+            sys.exit(BAD_INPUT)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("toolkit: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else OK)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="toolkit", prog_name="toolkit", message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show Python tracebacks (for bug reports).")
 def cli(traceback):
@@ -370,7 +392,7 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
     actions = RepairActions(mark_applied, mark_rolled_back, accept_checksum, forget)
     result = run_repair(_target(dsn), actions, settings=_plain_settings(project, lock_wait))
     _show(result, as_json, "print_repair")
-    if result.problems and not actions:
+    if any(p.needs_human for p in result.problems) and not actions:
         sys.exit(FINDINGS)
 
 

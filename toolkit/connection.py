@@ -24,6 +24,9 @@ def redact(text: str, password: str | None = None) -> str:
     return text
 
 
+_MALFORMED = re.compile(r"invalid (integer|port|sslmode|value|connection option)|unrecognized|missing \"=\"")
+
+
 @dataclass(frozen=True)
 class Target:
     """A database the toolkit works on, given as a libpq DSN (URL or key=value)."""
@@ -75,4 +78,6 @@ class Target:
             return psycopg.connect(**params, autocommit=True)
         except psycopg.OperationalError as exc:
             reason = " ".join(str(exc).split())
+            if _MALFORMED.search(reason):  # libpq refused the DSN itself: nothing was tried on the network
+                raise BadInput(f"malformed DSN: {self.redact(reason)}") from exc
             raise CannotConnect(f"cannot connect to {self.describe()}: {self.redact(reason)}") from exc

@@ -108,15 +108,10 @@ class HumanNeeded(ToolkitError):
 
 class LockHeld(ToolkitError):
     def __init__(self, waited: float, holder: dict | None):
+        from .runlock import describe_holder
+
         self.holder = holder
-        if holder:
-            who = (
-                f"pid {holder['pid']}, application '{holder['application_name']}', "
-                f"connected since {holder['backend_start']}"
-            )
-        else:
-            who = "a session that ended while we looked"
-        super().__init__(f"another toolkit run holds the runner lock (waited {waited:g}s): {who}")
+        super().__init__(f"another toolkit run holds the runner lock (waited {waited:g}s): {describe_holder(holder)}")
 
 
 class CannotConnect(ToolkitError):

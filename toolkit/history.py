@@ -138,6 +138,9 @@ class History:
                 f"cannot create the history schema 'toolkit': {exc.diag.message_primary}; "
                 "grant CREATE on the database to this role, or create schema toolkit owned by it"
             ) from exc
+        except psycopg.errors.ReadOnlySqlTransaction as exc:
+            raise BadInput("the database is read-only (default_transaction_read_only is on, or it is a standby): "
+                           "nothing was changed") from exc
 
     def applied(self) -> dict[str, AppliedMigration]:
         if not self.exists():

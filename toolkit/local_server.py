@@ -134,6 +134,30 @@ class LocalServer:
         if self.is_running():
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", check=False)
 
+    def standby(self, home: Path) -> LocalServer:
+        """A streaming standby of this server in `home` (pg_basebackup -R: its primary_conninfo points here),
+        started; for fault tests and benchmarks that need a replica on this machine."""
+        standby = LocalServer(home, bindir=self.bindir, durable=self.durable, settings=self.settings)
+        standby.home.mkdir(parents=True, exist_ok=True)
+        standby.data.mkdir(mode=0o700)
+        if self.os_user is not None:
+            standby.home.chmod(0o711)
+        standby._give_to_server_user(standby.data)
+        shutil.copy(self.pgpass, standby.pgpass)
+        password = self.pgpass.read_text().strip().rsplit(":", 1)[1]
+        self._run("pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast", "-h", "127.0.0.1",
+                  "-p", str(self.port), "-U", self.superuser, env={"PGPASSWORD": password})
+        return standby.start()
+
+    def promote(self) -> None:
+        """Makes a standby the primary (pg_ctl promote), and waits until it accepts writes."""
+        self._run("pg_ctl", "promote", "-D", str(self.data), "-w", "-t", "60")
+
+    def crash(self) -> None:
+        """Stops the server as a power cut would (immediate mode: no checkpoint; the next start recovers from
+        the WAL). For fault tests."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w", "-t", "60")
+
     def _initdb(self) -> None:
         password = secrets.token_urlsafe(18)
         shutil.rmtree(self.data, ignore_errors=True)  # what a failed initdb left
@@ -159,11 +183,11 @@ class LocalServer:
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, self.os_user.pw_uid, self.os_user.pw_gid)
 
-    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        kwargs = {}
+    def _run(self, program: str, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+        kwargs = {"env": {**os.environ, **(env or {})}}
         if self.os_user is not None:
             kwargs = {"user": self.os_user.pw_uid, "group": self.os_user.pw_gid, "extra_groups": [],
-                      "env": {**os.environ, "HOME": str(self.data)}}
+                      "env": {**os.environ, "HOME": str(self.data), **(env or {})}}
         result = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True,
                                 cwd="/", check=False, **kwargs)
         if check and result.returncode != 0:

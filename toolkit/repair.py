@@ -16,6 +16,7 @@ from .errors import BadInput
 from .history import History
 from .plan import load_plan
 from .progress import Progress
+from .sql import idempotent
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Problem:
     subject: str  # a migration name, or an index
     detail: str
     ways_out: list[str] = field(default_factory=list)
+    needs_human: bool = True  # False: a plain rerun of apply fixes it
 
 
 @dataclass
@@ -60,10 +62,14 @@ def find_problems(conn, settings: Settings) -> list[Problem]:
     for m in plan.migrations:
         event, is_applied = events.get(m.name), m.name in applied
         if event and event.outcome == "started" and not is_applied:
+            # a rerun resumes at the statement that was running; only one that is not safe to run twice needs a look
+            resumable = all(s.batched or idempotent(s.node) for s in m.apply_script.statements)
             problems.append(Problem("interrupted", m.name, f"apply of a non-transactional migration stopped at "
-                                    f"{event.recorded_at:%Y-%m-%d %H:%M:%S}",
-                                    ["toolkit apply  (resumes it: its statements are idempotent)",
-                                     f"toolkit repair --mark-applied {m.name}  (if you finished it by hand)"]))
+                                    f"{event.recorded_at:%Y-%m-%d %H:%M:%S}"
+                                    + ("; a rerun resumes it" if resumable else ""),
+                                    ["toolkit apply  (resumes it where it stopped)",
+                                     f"toolkit repair --mark-applied {m.name}  (if you finished it by hand)"],
+                                    needs_human=not resumable))
         if event and event.outcome == "failed" and event.action == "apply" and not is_applied \
                 and not m.apply_script.transactional:
             problems.append(Problem("failed_apply", m.name, f"non-transactional apply failed: {event.detail}",

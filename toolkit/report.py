@@ -171,10 +171,11 @@ def print_verification(console: Console, result) -> None:
 def print_repair(console: Console, result) -> None:
     for action in result.done:
         console.print(f"done: {action} (logged in toolkit.history)", markup=False)
-    if not result.problems:
-        console.print("nothing to repair")
+    if not any(p.needs_human for p in result.problems):
+        console.print("nothing needs a human")
     for problem in result.problems:
-        console.print(f"[red]{problem.kind}[/] {problem.subject}: {problem.detail}", highlight=False)
+        colour = "red" if problem.needs_human else "yellow"
+        console.print(f"[{colour}]{problem.kind}[/] {problem.subject}: {problem.detail}", highlight=False)
         for way in problem.ways_out:
             console.print(f"    {way}", markup=False)
 

@@ -19,12 +19,20 @@ _POLL_SECONDS = 0.2
 
 
 @contextmanager
-def runner_lock(conn: psycopg.Connection, wait_seconds: float):
+def runner_lock(conn: psycopg.Connection, wait_seconds: float, say=lambda text: None):
+    """Holds the runner lock; a second runner says at once that it waits, and for whom."""
     deadline = time.monotonic() + wait_seconds
+    said = False
     while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
         if time.monotonic() >= deadline:
             raise LockHeld(wait_seconds, lock_holder(conn))
+        if not said:
+            holder = lock_holder(conn)
+            say(f"waiting up to {wait_seconds:g}s for another toolkit run ({describe_holder(holder)}) to finish")
+            said = True
         time.sleep(_POLL_SECONDS)
+    if said:
+        say("the other run finished: going on from what it left")
     try:
         yield
     finally:
@@ -32,10 +40,18 @@ def runner_lock(conn: psycopg.Connection, wait_seconds: float):
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
+def describe_holder(holder: dict | None) -> str:
+    if not holder:
+        return "a session that ended while we looked"
+    client = holder.get("client_addr") or "local socket"
+    return (f"application '{holder['application_name']}' of {holder['usename']} from {client}, "
+            f"server pid {holder['pid']}, connected since {holder['backend_start']}")
+
+
 def lock_holder(conn: psycopg.Connection) -> dict | None:
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            """SELECT a.pid, a.application_name, a.backend_start
+            """SELECT a.pid, a.application_name, a.backend_start, a.usename, a.client_addr::text AS client_addr
                FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                WHERE l.locktype = 'advisory' AND l.granted
                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -11,11 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
+from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .checks import CheckResult, run_checks
 from .connection import Target
-from .errors import HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack, StepFailed
+from .errors import (BadInput, ConnectionLost, HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack,
+                     StepFailed)
 from .executor import Batching, Executor, Timeouts
-from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .history import History
 from .performance import measure, slowdowns, wrong_queries
 from .plan import Migration, Phase
@@ -43,6 +46,7 @@ class Session:
         self.settings = settings
         self.history = History(conn)
         self.executor = Executor(conn, self.history, settings.timeouts, progress, settings.batching)
+        self.where = "the start"  # what the run was doing, for a connection lost outside a statement
 
     def apply_phase(self, phase: Phase) -> PhaseResult:
         """Pre-checks, key-query baseline, migrations, post-checks, key-query comparison.
@@ -53,7 +57,7 @@ class Session:
         self.progress.phase_started(phase, pending)
         resuming = len(pending) < len(phase.migrations)
         self._pre_validate(phase, resuming, result)
-        speed_before = self._measure_key_queries(phase, "before")
+        speed_before = self._measure_key_queries(phase, "before", resuming)
         before = self._schema_before(phase, resuming)
         ran = self._run_migrations(phase, pending, before, result)
         self._post_validate(phase, ran, before, result)
@@ -74,6 +78,7 @@ class Session:
     def _schema_before(self, phase: Phase, resuming: bool) -> Fingerprint:
         """This run's rollback restores the fingerprint taken now; a later manual rollback of the whole phase
         restores the one kept from before its first migration (a resumed run keeps the first run's)."""
+        self.where = f"phase {phase.number}'s fingerprint before it ran"
         before = take_fingerprint(self.conn)
         if not resuming:
             self.history.keep_fingerprint(phase.number, before)
@@ -82,6 +87,7 @@ class Session:
     def _run_migrations(self, phase: Phase, pending, before: Fingerprint, result: PhaseResult) -> list[Migration]:
         ran: list[Migration] = []
         for migration in pending:
+            self.where = f"{migration.apply_script.path} (its history row)"
             ran.append(migration)
             try:
                 result.steps.append(StepResult(migration.name, "apply", self.executor.apply(migration)))
@@ -99,15 +105,28 @@ class Session:
             message = "post-validation failed: " + "; ".join(r.describe() for r in failed)
             self._undo(phase, ran, before, RollbackCause("check", message, failed), result)
 
-    def _measure_key_queries(self, phase: Phase, when: str) -> dict:
+    def _measure_key_queries(self, phase: Phase, when: str, resuming: bool = False) -> dict:
         if not phase.key_queries:
+            return {}
+        self.where = f"phase {phase.number}'s key queries ({when})"
+        if resuming:
+            # what the tables hold mid-phase is not what they held before it: a "before" taken now would blame
+            # the phase for its own first half
+            self.progress.note(f"phase {phase.number} is resumed: its key queries are not compared (their speed "
+                               "before the phase was not measured on this run)")
             return {}
         measured = measure(self.conn, phase.key_queries, self.settings.key_query_runs)
         self.progress.key_queries_measured(phase, when, measured)
         wrong = wrong_queries(measured, phase.key_queries)
         if wrong and when == "before":  # after the phase, a query that stopped running counts as slower
             query = wrong[0]
-            raise PlanError(query.path, f"key query {query.name} cannot run: {measured[query.name].error}", query.line)
+            error = measured[query.name].error
+            if "statement timeout" in error:  # not the query's fault: a setting of the role or the database
+                limit = self.conn.execute("SHOW statement_timeout").fetchone()[0]
+                raise BadInput(f"key query {query.name} ({query.path}:{query.line}) was cancelled by "
+                               f"statement_timeout = {limit}, set for this role or database, not by the toolkit: "
+                               "raise it for the role (ALTER ROLE ... SET statement_timeout) to measure key queries")
+            raise PlanError(query.path, f"key query {query.name} cannot run: {error}", query.line)
         return measured
 
     def _compare_key_queries(self, phase: Phase, speed_before: dict, ran, before: Fingerprint, result) -> None:
@@ -163,6 +182,7 @@ class Session:
         raise RolledBack(phase.number, cause, result)
 
     def _roll_back(self, phase: Phase, migration: Migration, result, cause: RollbackCause | None = None) -> int:
+        self.where = f"{migration.rollback_script.path} (its history row)"
         after = f" (rolling back after: {cause.message})" if cause else ""
         if migration.irreversible:  # only an automatic rollback gets here: a manual one is refused before
             raise HumanNeeded(f"{migration.name} cannot be rolled back: irreversible ({migration.irreversible})"
@@ -182,6 +202,7 @@ class Session:
         return ", ".join(sorted(m for m in self.history.applied() if m in names)) or "nothing"
 
     def _checks(self, phase: Phase, when: str, checks) -> list[CheckResult]:
+        self.where = f"phase {phase.number}'s {when}-checks ({checks[0].path if checks else 'none'})"
         results = run_checks(self.conn, checks, self.history)
         self.progress.checks_finished(phase, when, results)
         return results
@@ -195,9 +216,16 @@ def locked_session(target: Target, settings: Settings, progress: Progress, purpo
         # ends the backend and so frees the runner lock (PostgreSQL 14+).
         if conn.info.server_version >= 140000:
             conn.execute("SET client_connection_check_interval = '1s'")
-        with runner_lock(conn, settings.lock_wait):
+        with runner_lock(conn, settings.lock_wait, say=progress.note):
             session = Session(conn, progress, settings)
             session.history.install()
-            yield session
+            try:
+                yield session
+            except psycopg.OperationalError as exc:
+                if not conn.broken:
+                    raise
+                # outside any statement of a migration (those say their file and line themselves)
+                reason = exc.diag.message_primary or " ".join(str(exc).split())
+                raise ConnectionLost(session.where, reason) from exc
     finally:
         conn.close()

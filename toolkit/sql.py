@@ -108,6 +108,9 @@ def read_sql_file(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PlanError(path, "not valid UTF-8", line) from exc
+    if "\0" in text:  # PostgreSQL stops reading a query string at a NUL: the rest would silently never run
+        raise PlanError(path, "holds a NUL byte: PostgreSQL would run only what comes before it",
+                        text.count("\n", 0, text.index("\0")) + 1)
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 

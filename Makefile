@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff clean
+.PHONY: venv demo demo-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,15 +38,21 @@ demo-stop: $(STAMP)
 	$(BIN)/toolkit local stop
 
 # The suite finds its own server: TEST_DATABASE_URL, Docker, local binaries, or the embedded wheel.
+# Two workers (pytest-xdist), each starting its own server; worksteal keeps both busy to the end.
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist worksteal
 test: $(STAMP) $(TOOLS)
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
+
+# The edit loop: everything but the tests marked slow (make test still runs them all).
+test-fast: $(STAMP) $(TOOLS)
+	$(PYTEST) -m "not slow"
 
 test-pg15: $(STAMP) $(TOOLS)
-	PG_BINDIR=/usr/lib/postgresql/15/bin $(BIN)/python -m pytest -q
+	PG_BINDIR=/usr/lib/postgresql/15/bin $(PYTEST)
 
 test-pg18: $(STAMP) $(TOOLS)
 	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
-	  $(BIN)/python -m pytest -q
+	  $(PYTEST)
 
 # sqlfluff style, lock-safety rules and plan structure on every SQL file.
 lint: $(STAMP)

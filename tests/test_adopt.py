@@ -188,6 +188,7 @@ def yoyo_folder(tmp_path: Path) -> tuple[Path, Path]:
     return folder, tmp_path / "yoyo-map.json"
 
 
+@pytest.mark.slow
 def test_a_database_yoyo_built_is_adopted_then_taken_through_every_phase(toolkit, db, tmp_path):
     from yoyo import get_backend, read_migrations
 
@@ -280,6 +281,7 @@ def test_a_foreign_history_that_ends_inside_a_phase_is_refused(toolkit, shop, sq
     assert "covers phase 1 only in part: 0001_accounts is not in it" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_platform_after_every_phase_and_sample_data_has_no_drift_until_someone_changes_it(toolkit, sql):
     assert toolkit("apply", "--phase", "0").exit_code == OK
     assert toolkit("seed", "--users", "200").exit_code == OK

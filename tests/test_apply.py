@@ -4,6 +4,8 @@ import json
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 from toolkit import api, load_plan
 from toolkit.history import LAYOUTS
 from toolkit.cli import (BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK)
@@ -148,6 +150,7 @@ def test_history_records_every_apply_rollback_and_check(toolkit, sql):
     assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(0,)]
 
 
+@pytest.mark.slow
 def test_verify_applies_rolls_back_and_reapplies_to_identical_schemas(server):
     from click.testing import CliRunner
 

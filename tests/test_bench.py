@@ -28,6 +28,7 @@ def databases(server) -> set[str]:
         return {name for (name,) in conn.execute("SELECT datname FROM pg_database")}
 
 
+@pytest.mark.slow
 def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(server, tmp_path):
     before = databases(server)
     live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--report-every", "0.2",

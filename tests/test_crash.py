@@ -96,6 +96,7 @@ def assert_status_tells_the_truth(target, root):
             assert m.state == "interrupted", f"{m.migration} half done but shown as {m.state}"
 
 
+@pytest.mark.slow
 def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_of, template, root):
     reference = clone_of(template)
     assert cli_run(reference, root, "apply", "--phase", "1", "--batch-size", "10").exit_code == OK
@@ -118,6 +119,7 @@ def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_
     assert boundary > 10, "the harness should have killed the run many times"
 
 
+@pytest.mark.slow
 def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_phase(clone_of, template, root):
     before = api.fingerprint(clone_of(template))
     applied = clone_of(template)
@@ -217,6 +219,7 @@ INDEXES = {
 }
 
 
+@pytest.mark.slow
 def test_a_file_of_several_concurrent_builds_killed_anywhere_resumes_at_the_first_not_done(clone_of, project, db):
     root = project(INDEXES)
     assert cli_run(db, root, "apply", "--phase", "0").exit_code == OK

@@ -43,6 +43,7 @@ def test_phase_2_gives_every_user_one_free_subscription_and_credits(toolkit, sql
     assert sql("SELECT count(*) FROM credits WHERE monthly_quota = 50 AND balance = 50") == [(3000,)]
 
 
+@pytest.mark.slow
 def test_batched_step_killed_in_the_middle_resumes_to_the_same_rows(db, twin, toolkit):
     env = {**os.environ, "DATABASE_URL": db.dsn}
     runner = subprocess.Popen([sys.executable, "-m", "toolkit", "apply", "--phase", "2", "--batch-size", "200",

@@ -149,6 +149,7 @@ def _database(local, name):
     return local.target(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", ["batch", "index_build"])
 def test_the_server_dying_mid_phase_then_a_rerun_converges_to_the_uninterrupted_run(moment, project, own_server):
     local = own_server()
@@ -266,6 +267,7 @@ FULL = {
 }
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_mid_backfill_rolls_the_phase_back_naming_the_step(project, small_disk):
     local, tablespace = small_disk
     root = project({**FULL,
@@ -286,6 +288,7 @@ def test_a_disk_that_fills_mid_backfill_rolls_the_phase_back_naming_the_step(pro
     assert _one(target, "SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == 0
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_mid_index_build_rolls_back_and_leaves_no_invalid_index(project, small_disk):
     local, tablespace = small_disk
     root = project({**FULL,
@@ -326,6 +329,7 @@ def test_a_key_query_cancelled_by_the_roles_statement_timeout_names_that_setting
     assert sql("SELECT to_regclass('a') IS NULL") == [(True,)]
 
 
+@pytest.mark.slow
 def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_there(project, own_server):
     primary = own_server()
     root = project(RESUMABLE)

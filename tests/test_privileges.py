@@ -27,6 +27,7 @@ def owner_database(server):
         conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
+@pytest.mark.slow
 def test_every_phase_applies_and_rolls_back_as_a_non_superuser_owner(owner_database):
     from toolkit.connection import Target
 

@@ -106,7 +106,8 @@ def test_ddl_gives_up_after_bounded_retries_and_rolls_back(toolkit, db, project)
     toolkit("apply", "--phase", "0", project=root)
     with psycopg.connect(db.dsn) as blocker:
         blocker.execute("SELECT * FROM items")
-        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.1", "--lock-retries", "2", project=root)
+        result = toolkit("apply", "--phase", "1", "--lock-timeout", "0.1", "--lock-retries", "2",
+                         "--long-transaction-wait", "0.2", project=root)  # the retries, not the wait, are the point
     assert result.exit_code == STEP_ROLLED_BACK
     assert result.stderr.count("retry") == 2
     assert "lock timeout [55P03]" in result.stderr

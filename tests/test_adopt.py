@@ -204,8 +204,10 @@ def test_a_database_yoyo_built_is_adopted_then_taken_through_every_phase(toolkit
     assert "yoyo's history (_yoyo_migration): 8 applied" in adopted.stdout
     assert toolkit("apply").exit_code == OK
     assert toolkit("diff").exit_code == OK
+    assert toolkit("verify").exit_code == OK
 
 
+@pytest.mark.slow
 def test_a_database_alembic_built_is_adopted_at_its_head_revision(toolkit, db, tmp_path, sql):
     """`alembic upgrade head` runs a revision executing phase 0's SQL; alembic records only its head."""
     from alembic import command
@@ -236,6 +238,8 @@ def test_a_database_alembic_built_is_adopted_at_its_head_revision(toolkit, db, t
     assert adopted.exit_code == OK, adopted.output
     assert sql("SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 0")[0][0] == 8
     assert sql("SELECT version_num FROM alembic_version") == [("a1b2c3",)]  # read, never written
+    assert toolkit("apply").exit_code == OK  # phases 1-7 on the database alembic built
+    assert toolkit("diff").exit_code == OK
 
 
 PRISMA_TABLE = """CREATE TABLE "_prisma_migrations" (

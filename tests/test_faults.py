@@ -102,24 +102,6 @@ def test_a_resumed_phase_says_it_does_not_compare_its_key_queries(project, db, s
     assert sql("SELECT count(*) FROM profiles") == [(3000,)]
 
 
-@pytest.fixture
-def own_server(server):
-    """A small cluster of this test's own, which it may crash or fill (needs local binaries)."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("this test stops or starves its server: it needs local binaries, not TEST_DATABASE_URL")
-    homes = []
-
-    def start(**settings):
-        home = Path(tempfile.mkdtemp(prefix="toolkit-fault-pg-"))
-        homes.append(LocalServer(home, bindir=find_bindir(), settings={k: str(v) for k, v in settings.items()}))
-        return homes[-1].start()
-
-    yield start
-    for local in homes:
-        local.stop()
-        shutil.rmtree(local.home, ignore_errors=True)
-
-
 def _runner(target, root, *args):
     return subprocess.Popen([sys.executable, "-m", "toolkit", *args],
                             env={**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root)},

@@ -24,7 +24,7 @@ _ROLLBACK_EXIT = {"step": STEP_ROLLED_BACK, "check": CHECK_ROLLED_BACK, "slowdow
 
 # The runner's defaults, repeated here so that building the options imports no executor (a test keeps them equal).
 LOCK_TIMEOUT, LOCK_RETRIES, LONG_TRANSACTION_WAIT, CONCURRENT_LOCK_TIMEOUT = 0.2, 10, 10.0, 600.0
-BATCH_SIZE, BATCH_PAUSE = 2000, 0.05
+BATCH_SIZE, BATCH_PAUSE, MAX_REPLICA_LAG, MAX_REPLICA_WAIT = 2000, 0.05, 1.0, 600.0
 
 
 def exit_code(error: Exception) -> int:
@@ -171,6 +171,14 @@ def _run_options(command):
                      help="Rows per batch for batched data steps."),
         click.option("--batch-pause", type=click.FloatRange(min=0), default=BATCH_PAUSE, show_default=True,
                      help="Seconds to pause between batches."),
+        click.option("--adaptive", is_flag=True,
+                     help="Batched steps grow and shrink their batches and pauses with what the server shows "
+                          "(clients waiting, batch duration, autovacuum), starting from --batch-size/--batch-pause."),
+        click.option("--max-replica-lag", type=click.FloatRange(min=0), default=MAX_REPLICA_LAG, show_default=True,
+                     help="Seconds a standby may replay behind before batches wait for it (needs pg_monitor to "
+                          "see it); 0 = not watched."),
+        click.option("--max-replica-wait", type=click.FloatRange(min=0), default=MAX_REPLICA_WAIT,
+                     show_default=True, help="Seconds batches wait for a lagging standby before the step fails."),
     ))
 
 
@@ -180,7 +188,8 @@ _DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the plan with eac
 
 
 def _settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_wait, concurrent_lock_timeout,
-              statement_timeout, batch_size, batch_pause, max_slowdown=20.0):
+              statement_timeout, batch_size, batch_pause, adaptive, max_replica_lag, max_replica_wait,
+              max_slowdown=20.0):
     from .executor import Batching, Timeouts
     from .session import Settings
 
@@ -188,7 +197,9 @@ def _settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_w
                         statement_timeout=statement_timeout, lock_retries=lock_retries,
                         long_transaction_wait=long_transaction_wait)
     return Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
-                    batching=Batching(size=batch_size, pause=batch_pause), max_slowdown=max_slowdown / 100)
+                    batching=Batching(size=batch_size, pause=batch_pause, adaptive=adaptive,
+                                      max_replica_lag=max_replica_lag, max_replica_wait=max_replica_wait),
+                    max_slowdown=max_slowdown / 100)
 
 
 def _plain_settings(project, lock_wait: float = 30.0):
@@ -570,8 +581,10 @@ _HOME = click.option("--home", type=click.Path(file_okay=False, path_type=Path),
 @click.option("--database", default="toolkit_demo", show_default=True, help="Database to create (or reuse).")
 @click.option("--fresh", is_flag=True, help="Drop and recreate the database first.")
 @click.option("--system", is_flag=True, help="Use installed PostgreSQL binaries instead of the embedded wheel.")
+@click.option("--standby", is_flag=True, help="Also start a streaming standby of it (HOME/standby), to watch "
+              "replica lag with batched steps (--max-replica-lag).")
 @_handles_errors
-def local_start(home, database, fresh, system):
+def local_start(home, database, fresh, system, standby):
     """Start (or reuse) the local server and print how to connect."""
     from . import report
     from .local_server import LocalServer, find_bindir
@@ -579,15 +592,22 @@ def local_start(home, database, fresh, system):
     server = LocalServer(home, bindir=find_bindir(embedded=not system)).start()
     env_file = server.ensure_database(database, fresh=fresh)
     report.print_local_server(out(), server, database, env_file)
+    if standby:
+        replica = LocalServer(home / "standby", bindir=server.bindir)
+        replica = replica.start() if (replica.data / "PG_VERSION").exists() else server.standby(replica.home)
+        out().print(f"standby of it, streaming: {replica.target(database).describe()} "
+                    f"(the same password, in {replica.pgpass})", markup=False)
 
 
 @local.command("stop")
 @_HOME
 @_handles_errors
 def local_stop(home):
-    """Stop the local server (its data stays in HOME)."""
+    """Stop the local server and its standby, if one was started (their data stays in HOME)."""
     from .local_server import LocalServer
 
+    if (home / "standby").is_dir():
+        LocalServer(home / "standby").stop()
     LocalServer(home).stop()
     out().print("local server stopped")
 

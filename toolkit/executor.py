@@ -40,6 +40,7 @@ from .locks import LongTransactionWait, TableLock
 from .plan import Migration
 from .progress import Progress
 from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement
+from .throttle import Limits, decide, read_signals, waiting_clients
 
 
 # Waiting for a lock is what hurts a live database: while a DDL statement waits, every
@@ -83,6 +84,9 @@ class Batching:
     # The defaults are the live-load benchmark's (bench/live_load.py): a DBA gets what was measured.
     size: int = 2000  # rows per batch, read by the statement as current_setting('toolkit.batch_size')
     pause: float = 0.05  # seconds between batches, to leave room for live traffic
+    adaptive: bool = False  # size and pause follow what the server shows (toolkit/throttle.py)
+    max_replica_lag: float = 1.0  # seconds a standby may replay behind before the batches wait; 0: not watched
+    max_replica_wait: float = 600.0  # seconds they wait for it, then the step fails (and the phase rolls back)
 
 
 class Executor:
@@ -171,14 +175,19 @@ class Executor:
 
     def _in_batches(self, migration: Migration, script: Script, statement: Statement) -> None:
         batches = rows = 0
+        size, pause = self.batching.size, self.batching.pause
+        table = _relation_name(statement)
+        baseline = waiting_clients(self.conn)  # what clients wait on before this step adds its own load
         while True:
-            def one_batch():
+            def one_batch(size=size):
                 with self.conn.transaction():
                     self._set_timeouts(self.timeouts.lock_timeout, local=True)
-                    self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(self.batching.size)))
+                    self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(size)))
                     return self._execute(script, statement)
 
+            started = time.monotonic()
             touched = self._with_lock_retries(migration.name, statement.locks, one_batch)
+            elapsed = time.monotonic() - started
             faults.boundary()
             if touched <= 0:
                 if rows:
@@ -186,8 +195,45 @@ class Executor:
                 return
             batches, rows = batches + 1, rows + touched
             self.progress.batch_done(migration, batches, rows)
-            if self.batching.pause:
-                time.sleep(self.batching.pause)
+            decision = decide(size, pause, read_signals(self.conn, table, elapsed, touched, baseline),
+                              self._limits, self.batching.adaptive)
+            if decision.reason or (decision.size, decision.pause) != (size, pause):
+                self._say_throttle(migration, decision)
+            if decision.wait_for_standbys:
+                self._wait_for_standbys(script, statement, migration, table)
+            size, pause = decision.size, decision.pause
+            if pause:
+                time.sleep(pause)
+
+    @property
+    def _limits(self) -> Limits:
+        return Limits(max_replica_lag=self.batching.max_replica_lag)
+
+    def _say_throttle(self, migration: Migration, decision) -> None:
+        text = f"{migration.name}: next batches {decision.size} rows, {decision.pause * 1000:.0f} ms apart" + (
+            f" ({decision.reason})" if decision.reason else "")
+        self.progress.note(text)
+        if decision.reason:  # history keeps why it slowed (no migration on the row: the step's own rows stay last)
+            self.history.log("apply", "ok", phase=migration.phase, detail=text)
+
+    def _wait_for_standbys(self, script: Script, statement: Statement, migration: Migration, table: str) -> None:
+        """Waits, between batches and holding nothing, until every standby replays within max_replica_lag."""
+        ends = time.monotonic() + self.batching.max_replica_wait
+        said = time.monotonic()
+        while True:
+            signals = read_signals(self.conn, table, 0.0, 0, 0)
+            if signals.replica_lag is None or signals.replica_lag <= self.batching.max_replica_lag:
+                self.progress.note(f"{migration.name}: standbys caught up; batches go on")
+                return
+            if time.monotonic() >= ends:
+                raise StepFailed(script.path, statement.line, None,
+                                 f"standby {signals.standby} still {signals.replica_lag:.1f} s behind after waiting "
+                                 f"{self.batching.max_replica_wait:g} s (--max-replica-wait)")
+            if time.monotonic() - said >= 5:
+                self.progress.note(f"{migration.name}: still waiting: standby {signals.standby} replay lag "
+                                   f"{signals.replica_lag:.1f} s")
+                said = time.monotonic()
+            time.sleep(0.2)
 
     def _analyze(self, statement: Statement) -> None:
         """Fresh statistics for the table a batched step changed, so the planner (and the
@@ -278,6 +324,11 @@ class Executor:
                 sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(row[0]),
                                                                           sql.Identifier(index.name))
             )
+
+
+def _relation_name(statement: Statement) -> str:
+    relation = statement.node.relation
+    return ".".join(sql.Identifier(p).as_string(None) for p in (relation.schemaname, relation.relname) if p)
 
 
 def _progress(done: int, script: Script) -> str:

@@ -78,6 +78,13 @@ def test_changed_with_nothing_changed_is_clean(repository):
     assert lint(repository, "--no-style", "--changed", "HEAD").exit_code == OK
 
 
+def test_changed_without_a_revision_means_against_head(repository):
+    (repository / "migrations" / "0102_code.sql").write_text("ALTER TABLE accounts ADD COLUMN code varchar(3);\n")
+    (repository / "rollbacks" / "0102_code.sql").write_text("ALTER TABLE accounts DROP COLUMN code;\n")
+    result = lint(repository, "--no-style", "--changed")
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == ["migrations/0102_code.sql"]
+
+
 def test_changed_against_an_unknown_revision_is_one_line(repository):
     result = lint(repository, "--changed", "no-such-rev")
     assert result.exit_code == 2 and result.stderr.startswith("toolkit: error: --changed: git diff")

@@ -417,8 +417,9 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
 @click.option("--pg-major", type=click.IntRange(min=10, max=18), default=15, show_default=True,
               help="Oldest PostgreSQL major the migrations must be safe on.")
 @click.option("--no-style", is_flag=True, help="Skip sqlfluff (structure and safety rules only).")
-@click.option("--changed", metavar="REV", help="Lint only the SQL files changed against git revision REV (and new "
-              "ones), style included; the plan is still read whole.")
+@click.option("--changed", metavar="[REV]", is_flag=False, flag_value="HEAD",
+              help="Lint only the SQL files changed against git revision REV (default HEAD: what a commit would "
+                   "add) and new ones, style included; the plan is still read whole.")
 @click.option("--fix", "apply_fixes", is_flag=True, help="First apply sqlfluff's style fixes, never to a migration "
               "a database may have applied: only those the --dsn history shows unapplied or that changed against "
               "--changed REV (rollbacks and checks carry no checksum).")

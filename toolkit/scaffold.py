@@ -79,7 +79,7 @@ repos:
     hooks:
       - id: toolkit-lint
         name: toolkit lint (sqlfluff style, lock safety, structure)
-        entry: toolkit lint
+        entry: toolkit lint --changed
         language: system
         files: ^(migrations|rollbacks|validation)/.*\\.sql$|^\\.sqlfluff$
         pass_filenames: false

@@ -14,7 +14,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from toolkit import api
@@ -36,23 +35,15 @@ def main(argv=None) -> dict:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
-    with bench_server(args.dsn) as (server, _):
-        name = f"bench_startup_{uuid.uuid4().hex[:6]}"
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            target = server.with_database(name)
-            api.apply(target, 0, settings=api.Settings(project=REPO))
-            env = {**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)}
-            commands = {"python -c pass": [sys.executable, "-c", "pass"], "toolkit --help": [TOOLKIT, "--help"],
-                        "toolkit status": [TOOLKIT, "status"]}
-            runs = {label: [] for label in commands}
-            for _ in range(args.runs):  # interleaved, so a slow moment of the machine hits every command alike
-                for label, command in commands.items():
-                    runs[label].append(round(timed(command, env), 4))
-        finally:
-            with server.connect() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with bench_server(args.dsn) as (server, _), api.scratch_database(server, "bench", durable=True) as target:
+        api.apply(target, 0, settings=api.Settings(project=REPO))
+        env = {**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)}
+        commands = {"python -c pass": [sys.executable, "-c", "pass"], "toolkit --help": [TOOLKIT, "--help"],
+                    "toolkit status": [TOOLKIT, "status"]}
+        runs = {label: [] for label in commands}
+        for _ in range(args.runs):  # interleaved, so a slow moment of the machine hits every command alike
+            for label, command in commands.items():
+                runs[label].append(round(timed(command, env), 4))
     floor = statistics.median(runs["python -c pass"])
     result = {label: {"runs_s": times, "median_s": round(statistics.median(times), 4),
                       "ratio_to_python": round(statistics.median(times) / floor, 2)} for label, times in runs.items()}

@@ -16,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from toolkit import api
 
 from .server import bench_server
 
@@ -56,21 +57,13 @@ def main(argv=None) -> dict:
         root = Path(folder) / "project"
         write_project(root, args.tables)
         for _ in range(args.rounds):
-            names = [f"bench_diff_{uuid.uuid4().hex[:6]}" for _ in range(2)]
-            with server.connect() as conn:
-                for name in names:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                floor, target = (server.with_database(n) for n in names)
+            with api.scratch_database(server, "bench", durable=True) as floor, \
+                    api.scratch_database(server, "bench", durable=True) as target:
                 env = {**os.environ, "TOOLKIT_PROJECT": str(root)}
                 runs["apply (floor)"].append(timed([TOOLKIT, "apply"], {**env, "DATABASE_URL": floor.dsn}))
                 subprocess.run([TOOLKIT, "apply"], env={**env, "DATABASE_URL": target.dsn}, check=True,
                                capture_output=True)
                 runs["diff"].append(timed([TOOLKIT, "diff"], {**env, "DATABASE_URL": target.dsn}))
-            finally:
-                with server.connect() as conn:
-                    for name in names:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     floor = statistics.median(runs["apply (floor)"])
     result = {"tables": args.tables, **{label: {"runs_s": times, "median_s": statistics.median(times),
                                                 "ratio_to_apply": round(statistics.median(times) / floor, 2)}

@@ -11,7 +11,6 @@ import argparse
 import csv
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from toolkit import api
@@ -44,20 +43,12 @@ def main(argv=None):
         started = time.monotonic()
         write_csv(path, args.rows)
         print(f"wrote {args.rows} rows in {time.monotonic() - started:.1f}s ({path.stat().st_size >> 20} MiB)")
-        name = f"bench_import_{uuid.uuid4().hex[:6]}"
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            target = server.with_database(name)
+        with api.scratch_database(server, "bench", durable=True) as target:
             api.apply(target, 0, settings=api.Settings(project=REPO))
             summary = import_users_csv(target, path)
             print(f"imported: {summary}")
             print(f"{args.rows / summary.seconds:,.0f} rows/s")
             return summary
-        finally:
-            with server.connect() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 if __name__ == "__main__":
     main()

@@ -169,15 +169,16 @@ def verify(server: Target, *, settings: Settings = Settings(), progress: Progres
 
 
 @contextmanager
-def scratch_database(server: Target, purpose: str):
+def scratch_database(server: Target, purpose: str, durable: bool = False):
     """A new, empty database on `server`'s server (the role needs CREATEDB), dropped afterwards whatever
-    happens: where verify and diff build what the migrations make."""
+    happens: where verify and diff build what the migrations make (and the benchmarks run). Not durable: its
+    commits do not wait for the disk."""
     name = f"toolkit_{purpose}_{uuid.uuid4().hex[:10]}"
     with server.connect(f"toolkit {purpose}") as conn:
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            # a throwaway database need not wait for the disk at every commit
-            conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
+            if not durable:  # a throwaway database need not wait for the disk at every commit
+                conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
         except psycopg.errors.InsufficientPrivilege as exc:
             raise BadInput(f"{purpose} builds the migrations on a scratch database of the same server, and this "
                            f"role may not create one: {exc.diag.message_primary} (grant CREATEDB)") from exc

@@ -205,3 +205,26 @@ def own_server(server):
     for local in homes:
         local.stop()
         shutil.rmtree(local.home, ignore_errors=True)
+
+
+def one(target, query):
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def until(target, query, seconds=30.0):
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        try:
+            if one(target, query):
+                return
+        except psycopg.Error:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"never true: {query}")
+
+
+def database(local, name):
+    with local.target().connect() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return local.target(name)

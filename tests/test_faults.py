@@ -21,6 +21,8 @@ from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, OK, cli
 from toolkit.local_server import LocalServer, find_bindir
 from toolkit.runlock import LOCK_KEY
 
+from conftest import database, one, until
+
 
 def run(target, root, *args):
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root)})
@@ -108,35 +110,12 @@ def _runner(target, root, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _one(target, query):
-    with psycopg.connect(target.dsn, autocommit=True) as conn:
-        return conn.execute(query).fetchone()[0]
-
-
-def _until(target, query, seconds=30.0):
-    ends = time.monotonic() + seconds
-    while time.monotonic() < ends:
-        try:
-            if _one(target, query):
-                return
-        except psycopg.Error:
-            pass
-        time.sleep(0.02)
-    raise AssertionError(f"never true: {query}")
-
-
-def _database(local, name):
-    with local.target().connect() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return local.target(name)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["batch", "index_build"])
 def test_the_server_dying_mid_phase_then_a_rerun_converges_to_the_uninterrupted_run(moment, project, own_server):
     local = own_server()
     root = project(RESUMABLE)
-    reference, target = _database(local, "reference"), _database(local, "target")
+    reference, target = database(local, "reference"), database(local, "target")
     for t in (reference, target):
         assert run(t, root, "apply", "--phase", "0").exit_code == OK
     if moment == "index_build":  # enough rows that the build takes a moment to catch
@@ -146,25 +125,25 @@ def test_the_server_dying_mid_phase_then_a_rerun_converges_to_the_uninterrupted_
     batches = ["--batch-size", "100", "--batch-pause", "0.05"] if moment == "batch" else \
         ["--batch-size", "50000", "--batch-pause", "0"]
     assert run(reference, root, "apply", "--phase", "1", *batches).exit_code == OK
-    expected, rows = api.fingerprint(reference), _one(reference, "SELECT count(*) FROM profiles")
+    expected, rows = api.fingerprint(reference), one(reference, "SELECT count(*) FROM profiles")
 
     runner = _runner(target, root, "apply", "--phase", "1", *batches)
     if moment == "batch":
-        _until(target, "SELECT count(*) > 200 FROM profiles")
+        until(target, "SELECT count(*) > 200 FROM profiles")
     else:
-        _until(target, "SELECT count(*) > 0 FROM pg_stat_progress_create_index")
+        until(target, "SELECT count(*) > 0 FROM pg_stat_progress_create_index")
     local.crash()
     runner.communicate(timeout=60)
     assert runner.returncode == CANNOT_CONNECT
     local.start()
     target = local.target("target")  # the restarted server listens on a new port
     if moment == "index_build":  # the build was cut off: PostgreSQL left its index INVALID
-        assert _one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 1
+        assert one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 1
     rerun = run(target, root, "apply", "--phase", "1", *batches)
     assert rerun.exit_code == OK, rerun.output
     assert api.fingerprint(target) == expected
-    assert _one(target, "SELECT count(*) FROM profiles") == rows
-    assert _one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+    assert one(target, "SELECT count(*) FROM profiles") == rows
+    assert one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
 
 
 def test_no_connection_slot_left_is_one_line_exit_9_and_nothing_changed(project, own_server):
@@ -260,14 +239,14 @@ def test_a_disk_that_fills_mid_backfill_rolls_the_phase_back_naming_the_step(pro
                                                 "WHERE NOT EXISTS (SELECT 1 FROM copies c WHERE c.id = a.id)\n"
                                                 "ORDER BY a.id LIMIT current_setting('toolkit.batch_size')::integer;\n",
                     "rollbacks/0102_fill.sql": "DELETE FROM copies;\n"})
-    target = _database(local, "full")
+    target = database(local, "full")
     assert run(target, root, "apply", "--phase", "0").exit_code == OK
     before = api.fingerprint(target)
     result = run(target, root, "apply", "--phase", "1", "--batch-pause", "0")
     assert result.exit_code == 4, result.output
     assert "0102_fill failed" in result.stderr and "No space left on device" in result.stderr
     assert api.fingerprint(target) == before
-    assert _one(target, "SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == 0
+    assert one(target, "SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == 0
 
 
 @pytest.mark.slow
@@ -277,21 +256,21 @@ def test_a_disk_that_fills_mid_index_build_rolls_back_and_leaves_no_invalid_inde
                     "migrations/0101_idx_accounts_pad.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_accounts_pad "
                                                             f"ON accounts (pad) TABLESPACE {tablespace};\n",
                     "rollbacks/0101_idx_accounts_pad.sql": "DROP INDEX CONCURRENTLY IF EXISTS idx_accounts_pad;\n"})
-    target = _database(local, "full")
+    target = database(local, "full")
     assert run(target, root, "apply", "--phase", "0").exit_code == OK
     before = api.fingerprint(target)
     result = run(target, root, "apply", "--phase", "1")
     assert result.exit_code == 4, result.output
     assert "0101_idx_accounts_pad failed" in result.stderr and "No space left on device" in result.stderr
     assert api.fingerprint(target) == before
-    assert _one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+    assert one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
 
 
 def test_a_connection_lost_during_checks_names_where_the_run_was(project, db, sql):
     root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint);\n", "rollbacks/0001_a.sql": "DROP TABLE a;\n",
                     "validation/00_post.sql": "-- check: slow\nSELECT count(*) FROM pg_sleep(30);\n"})
     runner = _runner(db, root, "apply")
-    _until(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+    until(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
                "AND application_name = 'toolkit apply'")
     sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'toolkit apply'")
     _, stderr = runner.communicate(timeout=30)
@@ -315,12 +294,12 @@ def test_a_key_query_cancelled_by_the_roles_statement_timeout_names_that_setting
 def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_there(project, own_server):
     primary = own_server()
     root = project(RESUMABLE)
-    target = _database(primary, "app")
+    target = database(primary, "app")
     assert run(target, root, "apply", "--phase", "0").exit_code == OK
     standby = primary.standby(Path(tempfile.mkdtemp(prefix="toolkit-standby-pg-")))  # the server user reaches it
     try:
         runner = _runner(target, root, "apply", "--phase", "1", "--batch-size", "100", "--batch-pause", "0.05")
-        _until(standby.target("app"), "SELECT count(*) > 500 FROM profiles")  # replicated as it went
+        until(standby.target("app"), "SELECT count(*) > 500 FROM profiles")  # replicated as it went
         primary.crash()  # the primary is lost mid-backfill
         runner.communicate(timeout=60)
         assert runner.returncode == CANNOT_CONNECT  # pointed at the old primary: stops, one line, exit 9
@@ -330,11 +309,11 @@ def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_th
         states = {m.migration: m.state for m in status.phases[1].migrations}
         assert status.phases[1].state == "partial"
         assert states["0101_profiles"] == "applied" and states["0102_backfill"] == "interrupted"
-        assert 0 < _one(promoted, "SELECT count(*) FROM profiles") < 3000  # what the status says it is
+        assert 0 < one(promoted, "SELECT count(*) FROM profiles") < 3000  # what the status says it is
         rerun = run(promoted, root, "apply", "--phase", "1", "--batch-size", "100", "--batch-pause", "0")
         assert rerun.exit_code == OK, rerun.output
-        assert _one(promoted, "SELECT count(*) FROM profiles") == 3000
-        assert _one(promoted, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
+        assert one(promoted, "SELECT count(*) FROM profiles") == 3000
+        assert one(promoted, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
     finally:
         standby.stop()
         shutil.rmtree(standby.home, ignore_errors=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from conftest import database, one, until
 from toolkit.throttle import Limits, Signals, decide
 
 LIMITS = Limits(min_size=100, max_size=10_000, target_seconds=0.2, max_pause=2.0, max_replica_lag=1.0)
@@ -94,11 +95,9 @@ BACKFILL = {
 
 @pytest.mark.slow
 def test_a_standby_whose_replay_is_paused_stops_the_batches_until_it_resumes(project, own_server):
-    from test_faults import _database, _one, _until
-
     primary = own_server()
     root = project(BACKFILL)
-    target = _database(primary, "app")
+    target = database(primary, "app")
     run = [sys.executable, "-m", "toolkit", "apply"]
     env = {**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root)}
     assert subprocess.run(run + ["--phase", "0"], env=env, capture_output=True).returncode == 0
@@ -109,17 +108,17 @@ def test_a_standby_whose_replay_is_paused_stops_the_batches_until_it_resumes(pro
             runner = subprocess.Popen(run + ["--phase", "1", "--batch-size", "100", "--batch-pause", "0",
                                              "--max-replica-lag", "0.3"], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
-            _until(target, "SELECT count(*) > 0 FROM toolkit.history WHERE detail LIKE '%paused: standby%'")
-            held = _one(target, "SELECT count(*) FROM copies")
-            _until(target, "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'toolkit apply' "
+            until(target, "SELECT count(*) > 0 FROM toolkit.history WHERE detail LIKE '%paused: standby%'")
+            held = one(target, "SELECT count(*) FROM copies")
+            until(target, "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'toolkit apply' "
                            "AND state = 'active' AND query LIKE 'INSERT INTO copies%'")
-            assert _one(target, "SELECT count(*) FROM copies") == held < 20000  # no batch while the standby waits
+            assert one(target, "SELECT count(*) FROM copies") == held < 20000  # no batch while the standby waits
             replica.execute("SELECT pg_wal_replay_resume()")
             _, stderr = runner.communicate(timeout=120)
         assert runner.returncode == 0, stderr
         assert "0102_fill: next batches 100 rows, 0 ms apart (paused: standby walreceiver" in stderr
         assert "0102_fill: standbys caught up; batches go on" in stderr
-        assert _one(target, "SELECT count(*) FROM copies") == 20000
+        assert one(target, "SELECT count(*) FROM copies") == 20000
     finally:
         standby.stop()
         shutil.rmtree(standby.home, ignore_errors=True)

@@ -106,10 +106,16 @@ class HumanNeeded(ToolkitError):
         super().__init__(message)
 
 
+def describe_holder(holder: dict | None) -> str:
+    if not holder:
+        return "a session that ended while we looked"
+    client = holder.get("client_addr") or "local socket"
+    return (f"application '{holder['application_name']}' of {holder['usename']} from {client}, "
+            f"server pid {holder['pid']}, connected since {holder['backend_start']}")
+
+
 class LockHeld(ToolkitError):
     def __init__(self, waited: float, holder: dict | None):
-        from .runlock import describe_holder
-
         self.holder = holder
         super().__init__(f"another toolkit run holds the runner lock (waited {waited:g}s): {describe_holder(holder)}")
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg.rows import dict_row
 
-from .errors import LockHeld
+from .errors import LockHeld, describe_holder
 
 LOCK_KEY = int.from_bytes(b"toolkit", "big")  # fits a bigint; stable across versions
 _POLL_SECONDS = 0.2
@@ -38,14 +38,6 @@ def runner_lock(conn: psycopg.Connection, wait_seconds: float, say=lambda text: 
     finally:
         if not conn.closed:
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
-
-
-def describe_holder(holder: dict | None) -> str:
-    if not holder:
-        return "a session that ended while we looked"
-    client = holder.get("client_addr") or "local socket"
-    return (f"application '{holder['application_name']}' of {holder['usename']} from {client}, "
-            f"server pid {holder['pid']}, connected since {holder['backend_start']}")
 
 
 def lock_holder(conn: psycopg.Connection) -> dict | None:

@@ -118,14 +118,6 @@ def checksum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_script(path: Path) -> Script:
-    """The parsed file, or its first problem (a PlanError naming the file and line)."""
-    script, problems = read_script(path)
-    if problems:
-        raise problems[0]
-    return script
-
-
 def read_script(path: Path) -> tuple[Script | None, list[PlanError]]:
     """The parsed file and every problem it has: the runner refuses on the first, `toolkit lint` reports them
     all and still runs its other rules on the statements. None only when the file cannot be read or parsed."""
@@ -274,7 +266,7 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
 # Comment directives: `-- toolkit:NAME` on a line of its own above a statement.
 _DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
 # allow: a lint suppression (toolkit.lint reads its rule and reason); no-transaction: the file runs statement by
-# statement in autocommit (goose's NO TRANSACTION, dbmate's transaction:false, ...), read by load_script from
+# statement in autocommit (goose's NO TRANSACTION, dbmate's transaction:false, ...), read by read_script from
 # above the first statement; irreversible: a rollback that cannot be written (_irreversible).
 DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible"}
 BATCH_SIZE_SETTING = "toolkit.batch_size"

@@ -64,6 +64,22 @@ def cli_run(target, root, *args):
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root)})
 
 
+@pytest.fixture(scope="module")
+def kill_at():
+    """kill_at(target, root, boundary, *args) -> exit code of a toolkit run killed at that statement boundary,
+    forked from a process that has imported the toolkit already (tests/prewarmed.py)."""
+    from prewarmed import PrewarmedRunner
+
+    forker = PrewarmedRunner()
+
+    def run(target, root, boundary, *args):
+        return forker.run(list(args), {"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root),
+                                       "TOOLKIT_DEBUG_KILL_AT": str(boundary)})
+
+    yield run
+    forker.close()
+
+
 def runner(target, root, *args, **env):
     return subprocess.Popen([sys.executable, "-m", "toolkit", *args],
                             env={**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(root), **env},
@@ -97,18 +113,16 @@ def assert_status_tells_the_truth(target, root):
 
 
 @pytest.mark.slow
-def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_of, template, root):
+def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_of, template, root, kill_at):
     reference = clone_of(template)
     assert cli_run(reference, root, "apply", "--phase", "1", "--batch-size", "10").exit_code == OK
     expected = api.fingerprint(reference)
     for boundary in range(1, 200):
         target = clone_of(template)
-        killed = runner(target, root, "apply", "--phase", "1", "--batch-size", "10",
-                        TOOLKIT_DEBUG_KILL_AT=str(boundary))
-        killed.communicate(timeout=60)
-        if killed.returncode == 0:
+        returncode = kill_at(target, root, boundary, "apply", "--phase", "1", "--batch-size", "10")
+        if returncode == 0:
             break  # past the last boundary: the run completed
-        assert killed.returncode == -signal.SIGKILL
+        assert returncode == -signal.SIGKILL
         assert_status_tells_the_truth(target, root)
         rerun = cli_run(target, root, "apply", "--phase", "1", "--batch-size", "10")
         assert rerun.exit_code == OK, (boundary, rerun.output)
@@ -120,19 +134,18 @@ def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_
 
 
 @pytest.mark.slow
-def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_phase(clone_of, template, root):
+def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_phase(clone_of, template, root,
+                                                                                   kill_at):
     before = api.fingerprint(clone_of(template))
     applied = clone_of(template)
     assert cli_run(applied, root, "apply", "--phase", "1", "--batch-size", "10").exit_code == OK
     applied_name = applied.params["dbname"]
     for boundary in range(1, 200):
         target = clone_of(applied_name)
-        killed = runner(target, root, "rollback", "--phase", "1", "--batch-size", "10",
-                        TOOLKIT_DEBUG_KILL_AT=str(boundary))
-        killed.communicate(timeout=60)
-        if killed.returncode == 0:
+        returncode = kill_at(target, root, boundary, "rollback", "--phase", "1", "--batch-size", "10")
+        if returncode == 0:
             break
-        assert killed.returncode == -signal.SIGKILL
+        assert returncode == -signal.SIGKILL
         assert_status_tells_the_truth(target, root)
         rerun = cli_run(target, root, "rollback", "--phase", "1", "--batch-size", "10")
         finished_before_the_kill = rerun.exit_code == 2 and "phase 1 is not applied" in rerun.stderr
@@ -220,7 +233,8 @@ INDEXES = {
 
 
 @pytest.mark.slow
-def test_a_file_of_several_concurrent_builds_killed_anywhere_resumes_at_the_first_not_done(clone_of, project, db):
+def test_a_file_of_several_concurrent_builds_killed_anywhere_resumes_at_the_first_not_done(clone_of, project, db,
+                                                                                           kill_at):
     root = project(INDEXES)
     assert cli_run(db, root, "apply", "--phase", "0").exit_code == OK
     template = db.params["dbname"]
@@ -230,9 +244,7 @@ def test_a_file_of_several_concurrent_builds_killed_anywhere_resumes_at_the_firs
     resumed = set()
     for boundary in range(1, 60):
         target = clone_of(template)
-        killed = runner(target, root, "apply", "--phase", "1", TOOLKIT_DEBUG_KILL_AT=str(boundary))
-        killed.communicate(timeout=60)
-        if killed.returncode == 0:
+        if kill_at(target, root, boundary, "apply", "--phase", "1") == 0:
             break
         rerun = cli_run(target, root, "apply", "--phase", "1")
         assert rerun.exit_code == OK, (boundary, rerun.output)

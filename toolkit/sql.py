@@ -8,6 +8,7 @@ AST, never from a comment an author may forget.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ class Script:
     @property
     def changes_only_data(self) -> bool:
         """Rows only (INSERT/UPDATE/DELETE), no schema: what 004's "data level" rolls back."""
-        return all(isinstance(s.node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) for s in self.statements)
+        return all(written_table(s.node) is not None for s in self.statements)
 
 
 def read_sql_file(path: Path) -> str:
@@ -209,11 +210,19 @@ def idempotent(node: ast.Node) -> bool:
     return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt))
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_sql(text: str):
+    """pglast's tree of a text. Building it is most of reading a plan, and a process may read the same texts
+    again (a fleet runner planning each target, a test suite copying the project): each text is parsed once.
+    The trees are only read, never changed."""
+    return parse_sql(text)
+
+
 def parse_statements(text: str, path: Path, problems: list | None = None) -> tuple[Statement, ...]:
     """The file's statements; a syntax error raises, every other problem goes to `problems` (None: raise it)."""
     problems_here = [] if problems is None else problems
     try:
-        raw_statements = parse_sql(text)
+        raw_statements = _parse_sql(text)
     except ParseError as exc:
         message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
         raise PlanError(path, f"SQL syntax error: {message}", line_at(text, location)) from exc
@@ -284,14 +293,30 @@ def _directives(leading_comments: str, path: Path, line: int, problems: list) ->
 def _batched(directives: set[str], node, text: str, path: Path, line: int, problems: list) -> bool:
     if "batch" not in directives:
         return False
-    if not isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
-        problems.append(PlanError(path, "toolkit:batch goes above an INSERT, UPDATE or DELETE", line))
+    if written_table(node) is None:
+        problems.append(PlanError(path, "toolkit:batch goes above an INSERT, UPDATE, DELETE or MERGE (or a SELECT "
+                                        "whose WITH holds one)", line))
         return False
     if BATCH_SIZE_SETTING not in text:
         problems.append(PlanError(path, "a batched statement must limit itself with "
                                         f"current_setting('{BATCH_SIZE_SETTING}')", line))
         return False
     return True
+
+
+_WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+
+
+def written_table(node: ast.Node) -> ast.RangeVar | None:
+    """The table a statement writes rows to, or None for a statement that writes none. A SELECT whose WITH holds
+    the write counts: keyset backfills are written so (the final SELECT returns a row per row written)."""
+    if isinstance(node, _WRITES):
+        return node.relation
+    if isinstance(node, ast.SelectStmt) and node.withClause:
+        for cte in node.withClause.ctes or ():
+            if isinstance(cte.ctequery, _WRITES):
+                return cte.ctequery.relation
+    return None
 
 
 def is_concurrent(node: ast.Node) -> bool:

@@ -132,3 +132,57 @@ def test_level_without_what_it_needs_is_refused(toolkit):
     result = toolkit("rollback", "--phase", "0", "--level", "feature")
     assert result.exit_code == 2
     assert "phase 0 has no feature rollback (rollbacks/levels/00_feature.sql)" in result.stderr
+
+
+REPO = api.Settings().project
+
+
+def _phase_7_backfills(project):
+    """Phase 7's two backfills (the real files) over 3000 apps and rooms, each app's manifest naming 2.0.0."""
+    files = {"migrations/0001_apps.sql":
+             "CREATE TABLE apps (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), manifest jsonb NOT NULL,\n"
+             "    manifest_version text NOT NULL DEFAULT '1.0.0');\n"
+             "CREATE TABLE rooms (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), app_id uuid NOT NULL REFERENCES apps,\n"
+             "    app_manifest_version text NOT NULL DEFAULT '1.0.0');\n"
+             "INSERT INTO apps (manifest) SELECT '{\"meta\": {\"version\": \"2.0.0\"}}' FROM generate_series(1, 3000);\n"
+             "INSERT INTO rooms (app_id) SELECT id FROM apps;\n",
+             "rollbacks/0001_apps.sql": "DROP TABLE rooms;\nDROP TABLE apps;\n"}
+    for name in ("0707_backfill_app_manifest_versions", "0708_backfill_room_manifest_versions"):
+        for folder in ("migrations", "rollbacks"):
+            files[f"{folder}/{name}.sql"] = (REPO / folder / f"{name}.sql").read_text()
+    return project(files)
+
+
+def _rows_read(sql, table, updated):
+    """Heap rows the table's scans returned so far, once the runner's backend has reported its `updated` rows."""
+    query = ("SELECT n_tup_upd, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+             f"WHERE relname = '{table}'")
+    ends = time.monotonic() + 30
+    while True:
+        sql("SELECT pg_stat_clear_snapshot()")
+        done, read = sql(query)[0]
+        if done >= updated or time.monotonic() > ends:
+            return read
+
+
+def test_phase_7_backfills_read_each_row_about_once_not_every_done_row_again_each_batch(toolkit, sql, project,
+                                                                                      monkeypatch):
+    root = _phase_7_backfills(project)
+    # the plans a large table gets (index order, nested loops), which 3000 rows would not get by cost
+    monkeypatch.setenv("PGOPTIONS", "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off "
+                                    "-c jit=off")  # disabled plans cost enough to be compiled
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    before = {table: _rows_read(sql, table, 0) for table in ("apps", "rooms")}
+    result = toolkit("apply", "--phase", "7", "--batch-size", "50", "--batch-pause", "0", project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM rooms AS r JOIN apps AS a ON a.id = r.app_id "
+               "WHERE r.app_manifest_version = '2.0.0' AND a.manifest_version = '2.0.0'") == [(3000,)]
+    # 60 batches each: rescanning from the start reads 50 + 100 + ... + 3000 = 91,500 rows of a table per step;
+    # after the last key each step reads a row a few times (find, update, join, the last look from the start)
+    assert _rows_read(sql, "apps", 3000) - before["apps"] < 10 * 3000
+    assert _rows_read(sql, "rooms", 3000) - before["rooms"] < 10 * 3000
+
+    result = toolkit("rollback", "--phase", "7", "--batch-size", "50", "--batch-pause", "0", project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM apps WHERE manifest_version = '1.0.0'") == [(3000,)]
+    assert sql("SELECT count(*) FROM rooms WHERE app_manifest_version = '1.0.0'") == [(3000,)]

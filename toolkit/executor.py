@@ -39,7 +39,7 @@ from .history import STATEMENTS_DONE, History
 from .locks import LongTransactionWait, TableLock
 from .plan import Migration
 from .progress import Progress
-from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement
+from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
 from .throttle import Limits, decide, read_signals, waiting_clients
 
 
@@ -239,7 +239,7 @@ class Executor:
         """Fresh statistics for the table a batched step changed, so the planner (and the
         key-query check after the phase) does not judge a million new rows by old numbers.
         Best effort: if autovacuum holds the table, it is refreshing them already."""
-        relation = statement.node.relation
+        relation = written_table(statement.node)
         name = sql.Identifier(*(p for p in (relation.schemaname, relation.relname) if p))
         try:
             self.conn.execute(sql.SQL("ANALYZE {}").format(name))
@@ -327,7 +327,7 @@ class Executor:
 
 
 def _relation_name(statement: Statement) -> str:
-    relation = statement.node.relation
+    relation = written_table(statement.node)
     return ".".join(sql.Identifier(p).as_string(None) for p in (relation.schemaname, relation.relname) if p)
 
 

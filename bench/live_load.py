@@ -37,16 +37,20 @@ from toolkit.sample_data import load_sample_data
 from . import REPO
 from .appliers import apply_naively, apply_with_toolkit
 from .lockwatch import LockWatch
+from .replicawatch import ReplicaWatch
 from .report import SIDES, compare, plot, summarize, table
 from .server import bench_server
 from .workload import Load, Run, Workload
 
 
-def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: float, apply) -> None:
+def measure(run: Run, server: Target, target: Target, load: Load, baseline_s: float, settle_s: float,
+            apply) -> None:
     started = time.monotonic()
     workload, watch = Workload(target, load, run, started), LockWatch(target, started)
+    standbys = ReplicaWatch(server, started)
     workload.start()
     watch.start()
+    standbys.start()
     time.sleep(baseline_s)
     run.migration_start = round(time.monotonic() - started, 2)
     try:
@@ -57,7 +61,8 @@ def measure(run: Run, target: Target, load: Load, baseline_s: float, settle_s: f
     time.sleep(settle_s)
     workload.stop()
     watch.stop()
-    run.lock_waits, run.clients_busy = watch.waits, watch.busy
+    standbys.stop()
+    run.lock_waits, run.clients_busy, run.standby_looks = watch.waits, watch.busy, standbys.looks
 
 
 def main(argv=None) -> dict:
@@ -67,6 +72,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int,
                         help="fresh copies migrated per side, reported each and pooled (default 3; smoke 1)")
     parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
+    parser.add_argument("--settle", type=float, default=2.0,
+                        help="seconds of load after the migration, before a side's run ends")
     parser.add_argument("--rate", type=float, default=Load.rate, help="client transactions per second, all clients")
     parser.add_argument("--clients", type=int, default=Load.clients)
     parser.add_argument("--deadline", type=int, default=Load.deadline_ms,
@@ -76,14 +83,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch-size", type=int, default=Batching.size, help="the toolkit's rows per batch (phase 2)")
     parser.add_argument("--batch-pause", type=float, default=Batching.pause,
                         help="the toolkit's seconds between batches: less load on clients, longer migration")
-    parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here")
+    parser.add_argument("--sides", default=",".join(SIDES),
+                        help="which to run, comma-separated: toolkit (fixed batches), adaptive (toolkit --adaptive), "
+                             "naive (always run: the others are compared with it)")
+    parser.add_argument("--no-standby", action="store_true",
+                        help="do not start a standby beside the server the benchmark starts")
+    parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here "
+                                      "with a streaming standby")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
     users = args.users or (20_000 if args.smoke else 1_000_000)
     args.rounds = args.rounds or (1 if args.smoke else 3)
     baseline = args.baseline if args.baseline is not None else (5.0 if args.smoke else 30.0)
 
-    with bench_server(args.dsn) as (server, bindir):
+    with bench_server(args.dsn, standby=not args.no_standby) as (server, bindir):
         return run_benchmark(server, bindir, args, users, baseline)
 
 
@@ -118,9 +131,13 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
         made.append(name)
         return server.with_database(name)
 
-    batching = Batching(size=args.batch_size, pause=args.batch_pause)
-    appliers = {"toolkit": lambda t, r, s: apply_with_toolkit(t, r, s, batching),
+    fixed = Batching(size=args.batch_size, pause=args.batch_pause)
+    adaptive = Batching(size=args.batch_size, pause=args.batch_pause, adaptive=True)
+    appliers = {"toolkit": lambda t, r, s: apply_with_toolkit(t, r, s, fixed),
+                "adaptive": lambda t, r, s: apply_with_toolkit(t, r, s, adaptive),
                 "naive": lambda t, r, s: apply_naively(t, r, s, bindir)}
+    asked = set(args.sides.split(",")) | {"naive"}
+    sides = tuple(side for side in SIDES if side in asked)
     load = Load(args.rate, args.clients, args.deadline, args.report_every)
     try:
         with server.connect() as conn:
@@ -132,14 +149,15 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
         settle(server, seed)
         rounds: list[list[Run]] = []
         for number in range(1, args.rounds + 1):
-            order = SIDES if number % 2 else SIDES[::-1]
+            shift = (number - 1) % len(sides)  # each side goes first in turn
+            order = sides[shift:] + sides[:shift]
             copies = {side: create(f"bench_{side}_{tag}_{number}", template=seed.params["dbname"]) for side in order}
             checkpoint(server)
             rounds.append([])
             for side in order:
                 print(f"round {number} of {args.rounds}: {side}", flush=True)
                 run = Run(side)
-                measure(run, copies[side], load, baseline, 2.0, appliers[side])
+                measure(run, server, copies[side], load, baseline, args.settle, appliers[side])
                 rounds[-1].append(run)
             drop(server, [copy.params["dbname"] for copy in copies.values()])
         report = {
@@ -149,12 +167,15 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
                       "client_deadline_ms": args.deadline, "report_every_seconds": args.report_every,
                       "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause",
+                      "adaptive_batches": f"starting at {args.batch_size} rows, {args.batch_pause} s pause",
+                      "standbys": "streaming, on this machine" if not (args.dsn or args.no_standby) else
+                                  "the given server's" if args.dsn else "none",
                       "rounds": args.rounds},
-            "runs": {side: summarize([run for runs in rounds for run in runs if run.name == side]) for side in SIDES},
+            "runs": {side: summarize([run for runs in rounds for run in runs if run.name == side]) for side in sides},
             "rounds": [{"order": [run.name for run in runs], **{run.name: summarize([run]) for run in runs}}
                        for runs in rounds],
         }
-        report["verdict"] = compare(report["runs"]["toolkit"], report["runs"]["naive"], report["rounds"])
+        report["verdict"] = compare(report["runs"], report["rounds"])
         args.out.mkdir(parents=True, exist_ok=True)
         stem = "smoke" if args.smoke else "latest"
         (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")

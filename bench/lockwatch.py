@@ -11,14 +11,12 @@ flush, a buffer, or nothing, i.e. a CPU), so a stall that is not a lock is named
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-import psycopg
-
 from toolkit.connection import Target
+
+from .sampling import Sampler
 
 EVERY = 0.05  # seconds between looks
 
@@ -56,27 +54,18 @@ class Wait:
         return self.application in CLIENTS
 
 
-class LockWatch:
+class LockWatch(Sampler):
+    every = EVERY
+    application_name = "bench lockwatch"
+
     def __init__(self, target: Target, started: float):
-        self.target, self.started = target, started
+        super().__init__(target, started)
         self.waits: list[Wait] = []
         self.busy: list[tuple[float, str]] = []  # (at, what one busy client waited for)
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.thread.join(timeout=10)
-
-    def _watch(self) -> None:
-        with psycopg.connect(self.target.dsn, autocommit=True, application_name="bench lockwatch") as conn:
-            while not self.stop_event.wait(EVERY):
-                at = round(time.monotonic() - self.started, 3)
-                self.waits += [Wait(at, *row[:5], row[5] or "") for row in conn.execute(_WAITING)]
-                self.busy += [(at, event) for (event,) in conn.execute(_CLIENTS_BUSY)]
+    def look(self, conn, at: float) -> None:
+        self.waits += [Wait(at, *row[:5], row[5] or "") for row in conn.execute(_WAITING)]
+        self.busy += [(at, event) for (event,) in conn.execute(_CLIENTS_BUSY)]
 
 
 def summarize(windows: list[tuple[list[Wait], float, float]]) -> dict:

@@ -19,15 +19,22 @@ PRODUCTION_LIKE = {"shared_buffers": "1GB", "max_wal_size": "4GB", "checkpoint_c
 
 
 @contextmanager
-def bench_server(dsn: str | None):
-    """Yields (maintenance-database Target, PostgreSQL bin folder)."""
+def bench_server(dsn: str | None, standby: bool = True):
+    """Yields (maintenance-database Target, PostgreSQL bin folder). A server it starts gets a hot standby
+    streaming from it on this machine (pg_basebackup -R), as a production primary has; a given server keeps
+    whatever standbys it has, and their lag is measured the same way (from pg_stat_replication)."""
     if dsn:
         yield Target(dsn), find_bindir()
         return
     home = Path(tempfile.mkdtemp(prefix="toolkit-bench-"))
-    local = LocalServer(home, bindir=find_bindir(), settings=PRODUCTION_LIKE).start()
+    local = LocalServer(home / "primary", bindir=find_bindir(), settings=PRODUCTION_LIKE).start()
+    replica = None
     try:
+        if standby:
+            replica = local.standby(home / "standby")
         yield local.target(), local.bindir
     finally:
+        if replica is not None:
+            replica.stop()
         local.stop()
         shutil.rmtree(home, ignore_errors=True)

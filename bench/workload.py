@@ -48,6 +48,7 @@ class Run:
     runner_said: list[str] = field(default_factory=list)
     lock_waits: list = field(default_factory=list)  # bench.lockwatch.Wait, every session seen waiting for a lock
     clients_busy: list = field(default_factory=list)  # (at, wait event or 'CPU') per busy client per look
+    standby_looks: list = field(default_factory=list)  # bench.replicawatch.Look, every standby per look
     migration_start: float = 0.0
     migration_end: float = 0.0
     error: str | None = None

@@ -2,6 +2,8 @@
 
 import json
 import random
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 RUN_FIELDS = {"rounds", "baseline", "during_migration", "longest_wait_ms", "failed_transactions", "failed_by_kind",
               "failed_by_cause", "reports", "p99_ms_by_kind", "migration_seconds", "phases",
               "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99", "max_within_2x_baseline_max",
-              "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "worst_moments", "error"}
+              "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "standby_lag", "worst_moments",
+              "error"}
 
 
 def databases(server) -> set[str]:
@@ -29,41 +32,53 @@ def databases(server) -> set[str]:
 
 
 @pytest.mark.slow
-def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(server, tmp_path):
-    before = databases(server)
-    live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--rate", "40", "--report-every", "0.2",
-                    "--rounds", "2", "--dsn", server.dsn, "--out", str(tmp_path)])
+def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(own_server, tmp_path):
+    primary = own_server()
+    standby = primary.standby(Path(tempfile.mkdtemp(prefix="toolkit-bench-standby-")))
+    server = primary.target()
+    try:
+        before = databases(server)
+        live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--settle", "0.3", "--rate", "40",
+                        "--report-every", "0.2", "--rounds", "2", "--sides", "adaptive,naive", "--dsn", server.dsn,
+                        "--out", str(tmp_path)])
+    finally:
+        standby.stop()
+        shutil.rmtree(standby.home, ignore_errors=True)
     report = json.loads((tmp_path / "smoke.json").read_text())
     assert set(report) == {"machine", "scale", "runs", "rounds", "verdict"}
-    assert set(report["runs"]) == {"toolkit", "naive"}
-    assert [r["order"] for r in report["rounds"]] == [["toolkit", "naive"], ["naive", "toolkit"]]
-    sides = [report["runs"][side] for side in ("toolkit", "naive")]
-    sides += [r[side] for r in report["rounds"] for side in ("toolkit", "naive")]
+    assert set(report["runs"]) == {"adaptive", "naive"}
+    assert [r["order"] for r in report["rounds"]] == [["adaptive", "naive"], ["naive", "adaptive"]]
+    sides = [report["runs"][side] for side in ("adaptive", "naive")]
+    sides += [r[side] for r in report["rounds"] for side in ("adaptive", "naive")]
     for run in sides:
         assert set(run) == RUN_FIELDS
         for period in ("baseline", "during_migration"):
             assert set(run[period]) == {"count", "failed", "p50_ms", "p99_ms", "max_ms"} and run[period]["count"] > 0
         assert set(run["lock_waits"]) == {"migration_waits", "client_wait_seconds_seen", "most_clients_waiting"}
         assert set(run["clients_busy"]) == {"baseline", "during_migration"}
+        lag = run["standby_lag"]["during_migration"]  # the standby streamed through every run and was watched
+        assert lag["standbys"] == 1 and lag["looks"] > 0 and lag["replay_lag_max_s"] >= lag["replay_lag_p99_s"] >= 0
         worst = run["worst_moments"][0]
         assert worst["latency_ms"] == round(run["longest_wait_ms"], 1)
         assert set(worst) == {"round", "at_s", "latency_ms", "kind", "phase", "clients_busy_seen"}
         assert run["reports"]["baseline"]["count"] > 0  # the analytics reader ran alongside the clients
         ratio = run["ratio_to_baseline"]
         assert ratio["p50"] == round(run["during_migration"]["p50_ms"] / run["baseline"]["p50_ms"], 2)
-    for side in ("toolkit", "naive"):
+    for side in ("adaptive", "naive"):
         pooled, each = report["runs"][side], [r[side] for r in report["rounds"]]
         assert pooled["rounds"] == 2
         assert pooled["failed_transactions"] == sum(r["failed_transactions"] for r in each)
         assert pooled["during_migration"]["count"] == sum(r["during_migration"]["count"] for r in each)
         assert pooled["longest_wait_ms"] == max(r["longest_wait_ms"] for r in each)
-    assert set(report["verdict"]) == {"toolkit_lower_longest_wait", "toolkit_fewer_failed_transactions",
-                                      "rounds_with_failures"}
+    assert set(report["verdict"]) == {"adaptive", "rounds_with_failures"}
+    adaptive, naive = report["runs"]["adaptive"], report["runs"]["naive"]
+    assert report["verdict"]["adaptive"]["migration_time_vs_naive"] == \
+        round(adaptive["migration_seconds"] / naive["migration_seconds"], 2)
     # The toolkit must get through; naive SQL may legitimately fail part way (e.g. a deadlock with a
     # client, which it has no retry for), and then says so in its error.
     for sides_of_round in report["rounds"]:
-        assert sides_of_round["toolkit"]["error"] is None
-        assert [p["phase"] for p in sides_of_round["toolkit"]["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+        assert sides_of_round["adaptive"]["error"] is None
+        assert [p["phase"] for p in sides_of_round["adaptive"]["phases"]] == [1, 2, 3, 4, 5, 6, 7]
         naive = sides_of_round["naive"]
         assert naive["error"] is None or naive["error"].startswith("phase ")
     assert (tmp_path / "smoke.png").stat().st_size > 10_000

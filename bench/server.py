@@ -27,6 +27,7 @@ def bench_server(dsn: str | None, standby: bool = True):
         yield Target(dsn), find_bindir()
         return
     home = Path(tempfile.mkdtemp(prefix="toolkit-bench-"))
+    home.chmod(0o711)  # run as root, the servers run as another user, who must reach their folders in here
     local = LocalServer(home / "primary", bindir=find_bindir(), settings=PRODUCTION_LIKE).start()
     replica = None
     try:

@@ -109,12 +109,19 @@ def settle(server: Target, seed: Target) -> None:
 
 
 def checkpoint(server: Target) -> None:
-    """No checkpoint owed for the bulk load or the copies when a round's baseline starts."""
+    """No checkpoint owed for the bulk load or the copies when a round's baseline starts, and no standby still
+    replaying them: a copy of the seed is gigabytes of WAL (CREATE DATABASE logs it), and a standby replaying it
+    during the baseline made the baseline's p99 45 times the quiet one (the first run with a standby)."""
     with server.connect() as conn:
         try:
             conn.execute("CHECKPOINT")
         except psycopg.errors.InsufficientPrivilege:
             pass  # a given server without pg_checkpoint: its own checkpoints will do
+        ends = time.monotonic() + 900
+        while time.monotonic() < ends and conn.execute(
+                "SELECT count(*) FROM pg_stat_replication "
+                "WHERE replay_lsn IS NULL OR replay_lsn < pg_current_wal_flush_lsn()").fetchone()[0]:
+            time.sleep(0.5)
 
 
 def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: float) -> dict:
@@ -152,9 +159,9 @@ def run_benchmark(server: Target, bindir: Path, args, users: int, baseline: floa
             shift = (number - 1) % len(sides)  # each side goes first in turn
             order = sides[shift:] + sides[:shift]
             copies = {side: create(f"bench_{side}_{tag}_{number}", template=seed.params["dbname"]) for side in order}
-            checkpoint(server)
             rounds.append([])
             for side in order:
+                checkpoint(server)  # each side starts from the same quiet server: nothing owed by the one before
                 print(f"round {number} of {args.rounds}: {side}", flush=True)
                 run = Run(side)
                 measure(run, server, copies[side], load, baseline, args.settle, appliers[side])

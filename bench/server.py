@@ -19,7 +19,7 @@ PRODUCTION_LIKE = {"shared_buffers": "1GB", "max_wal_size": "4GB", "checkpoint_c
 
 
 @contextmanager
-def bench_server(dsn: str | None, standby: bool = True):
+def bench_server(dsn: str | None, standby: bool = False):
     """Yields (maintenance-database Target, PostgreSQL bin folder). A server it starts gets a hot standby
     streaming from it on this machine (pg_basebackup -R), as a production primary has; a given server keeps
     whatever standbys it has, and their lag is measured the same way (from pg_stat_replication)."""

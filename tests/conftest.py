@@ -21,9 +21,10 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from toolkit.cli import cli
+from toolkit.cli import OK, cli
 from toolkit.connection import Target
 from toolkit.local_server import LocalServer, find_bindir
+from toolkit.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,42 @@ def db(server):
     yield server.with_database(name)
     with server.connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def templates(server):
+    """Databases with phases < N applied (with or without sample data), built once, copied per test."""
+    built: dict[tuple[int, bool], str] = {}
+
+    def at_phase(n: int, sample: bool) -> str:
+        if (n, sample) in built:
+            return built[(n, sample)]
+        name = f"tpl_{uuid.uuid4().hex[:10]}"
+        with server.connect() as conn:
+            if n == 0:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            else:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{at_phase(n - 1, sample)}"')
+        if n > 0:
+            target = server.with_database(name)
+            result = CliRunner().invoke(cli, ["apply", "--phase", str(n - 1)],
+                                        env={"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)})
+            assert result.exit_code == OK, result.output
+            if n - 1 == 0 and sample:
+                load_sample_data(target, users=400)
+        built[(n, sample)] = name
+        return name
+
+    yield at_phase
+    with server.connect() as conn:
+        for name in built.values():
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_before(templates, clone_of):
+    """database_before(n, sample) -> a scratch Target with every phase before n applied."""
+    return lambda n, sample=False: clone_of(templates(n, sample))
 
 
 @pytest.fixture

@@ -91,7 +91,16 @@ def test_a_key_query_waiting_for_its_table_is_measured_from_the_phase_that_creat
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
     result = run(db, root, "apply", "--phase", "1")
     assert result.exit_code == OK, result.output
-    assert "note_by_id not runnable (relation notes does not exist" in result.stderr
+    assert "key queries note_by_id: measured from the phase that creates their tables (not there yet)" \
+        in result.stderr
+    assert "not runnable" not in result.stderr  # a table still to come is not an error
+
+
+def test_a_run_says_once_that_key_queries_wait_for_their_tables(project, db):
+    root = project(notes_phase_with_key("-- key: note_by_id\nSELECT id FROM notes WHERE id = 1;\n"))
+    result = run(db, root, "apply")  # phases 0 and 1: before and after phase 0, before phase 1
+    assert result.exit_code == OK, result.output
+    assert result.stderr.count("measured from the phase that creates their tables") == 1
 
 
 def test_a_key_query_with_a_mistake_is_refused_by_file_and_line_before_anything_changes(project, db):

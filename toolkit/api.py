@@ -26,22 +26,29 @@ from .results import (Drift, MigrationStatus, PhaseResult, PhaseStatus, PlannedP
                       PlannedStep, Status, StepResult, Verification)
 from .session import Settings, locked_session
 
-__all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "ROLLBACK_LEVELS"]
+__all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "erd",
+           "ROLLBACK_LEVELS"]
 
 
-def apply(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
+def apply(target: Target, phase: int | None = None, *, through: int | None = None, settings: Settings = Settings(),
           progress: Progress = Progress(), dry_run: bool = False):
-    """Apply phase `phase` (or every pending phase, in order). Returns the phases' results,
-    or with dry_run the plan of what would run, running nothing."""
+    """Apply phase `phase` (or every pending phase, in order; with `through=N`, every pending phase up to N).
+    Returns the phases' results, or with dry_run the plan of what would run, running nothing."""
     plan = load_plan(settings.project)
+    if through is not None:
+        plan.phase(through)  # refuses a phase the project does not have
+
+    def chosen(applied) -> list[Phase]:
+        return [p for p in plan.phases_to_apply(set(applied), phase) if through is None or p.number <= through]
+
     if dry_run:
         applied = _read_applied(target)
         _refuse_edited(plan, applied)
-        return [_preview(p, "apply", set(applied)) for p in plan.phases_to_apply(set(applied), phase)]
+        return [preview(p, "apply", set(applied)) for p in chosen(applied)]
     with locked_session(target, settings, progress, "apply") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
-        return [session.apply_phase(p) for p in plan.phases_to_apply(set(applied), phase)]
+        return [session.apply_phase(p) for p in chosen(applied)]
 
 
 ROLLBACK_LEVELS = ("schema", "data", "feature")
@@ -74,7 +81,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
     if dry_run:
         applied = _read_applied(target)
         _refuse_edited(plan, applied)
-        return [_preview(p, "rollback", set(applied), level) for p in choose(set(applied))]
+        return [preview(p, "rollback", set(applied), level) for p in choose(set(applied))]
     with locked_session(target, settings, progress, "rollback") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
@@ -233,7 +240,10 @@ def _refuse_edited(plan: Plan, applied: dict[str, AppliedMigration]) -> None:
         raise ChecksumMismatch(changed)
 
 
-def _preview(phase: Phase, action: str, applied: set[str], level: str = "schema") -> PlannedPhase:
+def preview(phase: Phase, action: str = "apply", applied: set[str] = frozenset(),
+            level: str = "schema") -> PlannedPhase:
+    """What `--dry-run` prints for a phase: each step's statements with their mode and the locks that stall
+    applications (for apply, the migrations not in `applied`; for rollback, those in it)."""
     if action == "apply":
         chosen = [(m.name, m.apply_script) for m in phase.migrations if m.name not in applied]
         pre, post = [c.name for c in phase.pre_checks], [c.name for c in phase.post_checks]
@@ -283,3 +293,18 @@ def _migration_status(migration: Migration, applied: AppliedMigration | None, ev
     elif event and event.outcome == "started":
         state = "interrupted"
     return MigrationStatus(migration.name, migration.phase, state)
+
+
+def erd(target: Target, *, phase: int | None = None, around: str | None = None, hops: int = 1,
+        settings: Settings = Settings()):
+    """The schema as a diagram (toolkit/catalog/erd.py): every table with its key columns and foreign keys, each
+    marked with the migration that created it; with `phase`, what that phase adds and what is within `hops` of
+    it; with `around`, the tables within `hops` of that one."""
+    from .catalog import erd as drawing
+
+    plan = load_plan(settings.project)
+    if phase is not None:
+        plan.phase(phase)
+    with target.connect("toolkit erd") as conn:
+        inspection = inspect(conn)
+    return drawing.narrow(drawing.build(inspection, plan), phase, around, hops)

@@ -13,29 +13,14 @@ from pathlib import Path
 
 import click
 
-from .errors import (AdoptRefused, BadInput, CannotConnect, HumanNeeded, Irreversible, LockHeld, PreCheckFailed,
-                     RolledBack, StepFailed, ToolkitError)
-
-# The documented exit codes (README, "Exit codes").
-OK, FINDINGS, BAD_INPUT, PRE_CHECK_FAILED, STEP_ROLLED_BACK, CHECK_ROLLED_BACK, SLOWDOWN_ROLLED_BACK, \
-    HUMAN_NEEDED, LOCK_HELD, CANNOT_CONNECT, IRREVERSIBLE, ADOPT_REFUSED = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-
-_ROLLBACK_EXIT = {"step": STEP_ROLLED_BACK, "check": CHECK_ROLLED_BACK, "slowdown": SLOWDOWN_ROLLED_BACK}
+from .errors import BadInput, FleetStopped, ToolkitError
+from .exit_codes import (ADOPT_REFUSED, BAD_INPUT, CANNOT_CONNECT, CHECK_ROLLED_BACK, FINDINGS,  # noqa: F401
+                         FLEET_STOPPED, HUMAN_NEEDED, IRREVERSIBLE, LOCK_HELD, OK, PRE_CHECK_FAILED,
+                         SLOWDOWN_ROLLED_BACK, STEP_ROLLED_BACK, exit_code)
 
 # The runner's defaults, repeated here so that building the options imports no executor (a test keeps them equal).
 LOCK_TIMEOUT, LOCK_RETRIES, LONG_TRANSACTION_WAIT, CONCURRENT_LOCK_TIMEOUT = 0.2, 10, 10.0, 600.0
 BATCH_SIZE, BATCH_PAUSE, MAX_REPLICA_LAG, MAX_REPLICA_WAIT = 2000, 0.05, 1.0, 600.0
-
-
-def exit_code(error: Exception) -> int:
-    if isinstance(error, RolledBack):
-        return _ROLLBACK_EXIT[error.cause.kind]
-    for kind, code in ((Irreversible, IRREVERSIBLE), (AdoptRefused, ADOPT_REFUSED), (BadInput, BAD_INPUT), (PreCheckFailed, PRE_CHECK_FAILED),
-                       (HumanNeeded, HUMAN_NEEDED), (StepFailed, HUMAN_NEEDED), (LockHeld, LOCK_HELD),
-                       (CannotConnect, CANNOT_CONNECT)):
-        if isinstance(error, kind):
-            return code
-    return HUMAN_NEEDED
 
 
 @functools.lru_cache(maxsize=None)
@@ -566,6 +551,211 @@ _import_command("users-csv", "PATH", click.Path(dir_okay=False, path_type=Path),
 _import_command("json-store", "DIRECTORY", click.Path(file_okay=False, path_type=Path), "DIRECTORY/import.rejects.csv",
                 "import_json_store", "print_store_import",
                 "Seed 000's JSON file store (data/: auth, billing, audit) into this platform's tables.")
+
+
+@cli.command()
+@_target_options
+@click.option("--phase", type=int, help="Highlight what this phase adds; show what is within --hops of it, faded.")
+@click.option("--around", metavar="TABLE", help="Only this table and the tables within --hops foreign keys of it.")
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="How many foreign keys away from --phase's or --around's tables to draw.")
+@click.option("--format", "form", type=click.Choice(("mermaid", "dot", "svg")), default="mermaid", show_default=True,
+              help="Mermaid (GitHub renders it), Graphviz DOT, or SVG drawn by Graphviz's dot.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@_handles_errors
+def erd(dsn, project, phase, around, hops, form, out):
+    """The schema as an entity-relationship diagram, from the live catalog: tables with their key columns,
+    foreign keys with their ON DELETE action, each table marked with the phase that created it."""
+    from . import api
+    from .catalog import erd as drawing
+
+    diagram = api.erd(_target(dsn), phase=phase, around=around, hops=hops, settings=_plain_settings(project))
+    if form == "mermaid":
+        parts = drawing.mermaid(diagram)
+        if len(parts) > 1:
+            err().print(f"split into {len(parts)} diagrams, one per phase: the whole is over Mermaid's "
+                        f"{drawing.MERMAID_LIMIT:,}-character limit", markup=False)
+        text = "\n".join(parts)
+    else:
+        text = drawing.dot(diagram) if form == "dot" else drawing.svg(diagram)
+    if out:
+        out.write_text(text)
+        err().print(f"wrote {out}", markup=False)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@_target_options
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the site into (index.html, a page per phase and per table).")
+@_handles_errors
+def docs(dsn, project, folder):
+    """A static HTML site of the schema, readable offline: the ERD, a page per phase (its SQL, rollbacks,
+    checks and locks) and per table (columns, keys, indexes, row security, which migration made each)."""
+    from .site import build_site
+
+    site = build_site(_target(dsn), folder, settings=_plain_settings(project))
+    note = "" if site.diagrams == "svg" else " (diagrams as lists: Graphviz's dot is not installed)"
+    out().print(f"wrote {len(site.pages)} pages{note}: {site.folder / 'index.html'}", markup=False)
+
+
+# ---- the fleet -------------------------------------------------------------------------------------------------
+
+@cli.group()
+def fleet():
+    """One phase across many databases: canary wave first, a wave at a time, with a ledger to resume from."""
+
+
+_LEDGER = click.option("--ledger-dsn", envvar="TOOLKIT_LEDGER_DSN",
+                       help="The control database that keeps the ledger; default $TOOLKIT_LEDGER_DSN, else the "
+                            "local server (toolkit local start).")
+
+
+def _targets_options(command):
+    return _decorate(command, (
+        click.option("--targets", "targets_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="The targets file (TOML): name, DSN without a password, wave, tags."),
+        click.option("--targets-query", metavar="SQL",
+                     help="Read the targets from the ledger's database instead: rows of name, dsn[, wave[, tags]]."),
+    ))
+
+
+def _rollout_options(command):
+    return _decorate(command, (
+        click.option("--parallel", type=click.IntRange(min=1), default=2, show_default=True,
+                     help="Targets this runner works on at once."),
+        click.option("--max-failures", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Failed targets the rollout goes on past; one more and no new target starts."),
+        click.option("--join", "join", type=int, metavar="ROLLOUT",
+                     help="Work on a rollout another runner started (the ledger has its targets), instead of "
+                          "starting one."),
+        click.option("--canary", metavar="NAME,...", help="These targets form the first wave (default: the "
+                                                          "targets file's first wave)."),
+    ))
+
+
+def _ledger(ledger_dsn):
+    from .connection import Target
+
+    if ledger_dsn:
+        return Target.from_option(ledger_dsn)
+    from .local_server import LocalServer
+
+    local = LocalServer(Path(".toolkit/local"))
+    if not local.is_running():
+        raise BadInput("no ledger: pass --ledger-dsn (or set TOOLKIT_LEDGER_DSN), or start a local server with "
+                       "toolkit local start")
+    return local.target()
+
+
+def _chosen_fleet(ledger, targets_file, targets_query, canary):
+    from . import fleet as fleet_api
+
+    if bool(targets_file) == bool(targets_query):
+        raise BadInput("give the targets: --targets FILE or --targets-query SQL (one of them)")
+    chosen = fleet_api.load_targets(targets_file) if targets_file else \
+        fleet_api.targets_from_query(ledger, targets_query)
+    return chosen.with_canaries(canary.split(",")) if canary else chosen
+
+
+def _run_rollout(ledger, action, phase, settings, targets_file, targets_query, parallel, max_failures, join, canary,
+                 as_json, reopen=False):
+    from . import fleet as fleet_api
+    from .fleet.live import LiveTable
+
+    if join is not None or reopen:
+        if targets_file or targets_query or canary:
+            raise BadInput("a rollout already in the ledger keeps its targets: leave out --targets, "
+                           "--targets-query and --canary")
+        rollout_id = join
+        if reopen:
+            rollout, again = fleet_api.reopen(ledger, join)
+            rollout_id = rollout.id
+            err().print(f"rollout {rollout.id}: {again} target(s) to try again", markup=False)
+    else:
+        chosen = _chosen_fleet(ledger, targets_file, targets_query, canary)
+        rollout = fleet_api.start(ledger, chosen, action, phase, max_failures=max_failures, settings=settings)
+        rollout_id = rollout.id
+        err().print(f"rollout {rollout.id} started: {action} {f'phase {phase}' if phase is not None else ''} on "
+                    f"{len(chosen.targets)} targets in {len(chosen.waves)} wave(s): {', '.join(chosen.waves)}",
+                    markup=False)
+    total = len(fleet_api.rollout_report(ledger, rollout_id)["targets"])
+    with LiveTable(err(), total, live=err().is_terminal and not as_json) as table:
+        finished = fleet_api.work(ledger, rollout_id, parallel=parallel, settings=settings, watcher=table)
+    report = fleet_api.rollout_report(ledger, rollout_id)
+    _show(report, as_json, "print_rollout")
+    if finished.state == "stopped":
+        raise FleetStopped(f"rollout {finished.id} stopped: {report['rollout']['failed']} target(s) failed; fix "
+                           f"them, then toolkit fleet resume --join {finished.id}")
+
+
+@fleet.command("apply")
+@_PROJECT
+@_LEDGER
+@_targets_options
+@_rollout_options
+@_run_options
+@_MAX_SLOWDOWN
+@click.option("--phase", type=int, help="Apply every pending phase up to this one on each target (default: all).")
+@_json("the rollout")
+@_handles_errors
+def fleet_apply(project, ledger_dsn, targets_file, targets_query, parallel, max_failures, join, canary, phase,
+                as_json, **run):
+    """Apply phases on every target, a wave at a time: a wave starts when every target before it passed its
+    migrations, post-checks and key-query comparison. Exit 12 when the rollout stopped on a failure."""
+    _run_rollout(_ledger(ledger_dsn), "apply", phase, _settings(project, **run), targets_file, targets_query,
+                 parallel, max_failures, join, canary, as_json)
+
+
+@fleet.command("rollback")
+@_PROJECT
+@_LEDGER
+@_targets_options
+@_rollout_options
+@_run_options
+@click.option("--phase", type=int, required=True, help="The phase to roll back on every target.")
+@_json("the rollout")
+@_handles_errors
+def fleet_rollback(project, ledger_dsn, targets_file, targets_query, parallel, max_failures, join, canary, phase,
+                   as_json, **run):
+    """Roll back PHASE on every target, canary wave first; targets without it are skipped."""
+    _run_rollout(_ledger(ledger_dsn), "rollback", phase, _settings(project, **run), targets_file, targets_query,
+                 parallel, max_failures, join, canary, as_json)
+
+
+@fleet.command("resume")
+@_PROJECT
+@_LEDGER
+@click.option("--rollout", "rollout_id", type=int, help="The rollout to resume (default: the latest).")
+@click.option("--parallel", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Targets this runner works on at once.")
+@_run_options
+@_MAX_SLOWDOWN
+@_json("the rollout")
+@_handles_errors
+def fleet_resume(project, ledger_dsn, rollout_id, parallel, as_json, **run):
+    """Go on with a stopped rollout, or one whose runner died: failed targets and those of runners that are gone
+    run again (their own history skips or resumes what they did)."""
+    _run_rollout(_ledger(ledger_dsn), None, None, _settings(project, **run), None, None, parallel, 0, rollout_id,
+                 None, as_json, reopen=True)
+
+
+@fleet.command("status")
+@_PROJECT
+@_LEDGER
+@_targets_options
+@click.option("--rollout", "rollout_id", type=int, help="Whose rollout rows to show (default: the latest).")
+@_json("the status")
+@_handles_errors
+def fleet_status(project, ledger_dsn, targets_file, targets_query, rollout_id, as_json):
+    """Every target's applied phases (its own history), changed checksums, version skew, and the last rollout."""
+    from . import fleet as fleet_api
+
+    ledger = _ledger(ledger_dsn)
+    chosen = _chosen_fleet(ledger, targets_file, targets_query, None) if targets_file or targets_query else None
+    _show(fleet_api.fleet_status(ledger, chosen, settings=_plain_settings(project), rollout_id=rollout_id),
+          as_json, "print_fleet_status")
 
 
 @cli.group()

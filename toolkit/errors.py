@@ -147,3 +147,7 @@ class StepFailed(ToolkitError):
         self.notes = tuple(notes)  # "DETAIL: ...", "HINT: ...", "CONTEXT: ...": what psql would print under it
         code = f" [{sqlstate}]" if sqlstate else ""
         super().__init__(f"{script_path}:{line}: {message}{code}")
+
+
+class FleetStopped(ToolkitError):
+    """A rollout stopped: a target failed (past --max-failures); the ledger says which and why."""

@@ -44,6 +44,7 @@ class ConsoleProgress(Progress):
     def __init__(self, console: Console, quiet: bool = False):
         self.console = console
         self.quiet = quiet
+        self.said_waiting = False  # key queries whose tables do not exist yet: said once per run
 
     def phase_started(self, phase, pending):
         self.console.print(f"[bold]phase {phase.number}[/]: {len(pending)} migration(s) to run")
@@ -69,9 +70,18 @@ class ConsoleProgress(Progress):
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
 
     def key_queries_measured(self, phase, when, measurements):
-        figures = ", ".join(f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" if hasattr(m, "median_ms")
-                            else f"{name} not runnable ({m.error})" for name, m in measurements.items())
-        self.console.print(f"  key queries {when} (median ms/buffers): {figures}", highlight=False)
+        measured = {name: m for name, m in measurements.items() if hasattr(m, "median_ms")}
+        # A key query on a table a later phase creates is not an error: it starts counting once the table exists.
+        waiting = [name for name, m in measurements.items() if name not in measured and "does not exist" in m.error]
+        broken = {name: m for name, m in measurements.items() if name not in measured and name not in waiting}
+        figures = [f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" for name, m in measured.items()]
+        figures += [f"{name} not runnable ({m.error})" for name, m in broken.items()]
+        if figures:
+            self.console.print(f"  key queries {when} (median ms/buffers): {', '.join(figures)}", highlight=False)
+        if waiting and not self.said_waiting:
+            self.said_waiting = True
+            self.console.print(f"  key queries {', '.join(waiting)}: measured from the phase that creates their "
+                               "tables (not there yet)", highlight=False)
 
     def batch_done(self, migration, batches, rows):
         if self.quiet:
@@ -280,3 +290,53 @@ def print_adoption(console: Console, adoption) -> None:
     verb = "would adopt" if adoption.dry_run else "adopted"
     console.print(f"{verb} {len(adoption.adopted)} migration(s) of {through} in {adoption.database}: the schema is "
                   "what they build", markup=False)
+
+
+def _aligned(console: Console, rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        console.print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), markup=False,
+                      highlight=False)
+
+
+def _rollout_line(rollout: dict) -> str:
+    what = f"{rollout['action']}" + (f" phase {rollout['phase']}" if rollout["phase"] is not None else "")
+    return (f"rollout {rollout['id']} ({what}, by {rollout['started_by']}, {str(rollout['started_at'])[:19]}): "
+            f"{rollout['state']}; {rollout['passed']} passed, {rollout['failed']} failed, {rollout['running']} "
+            f"running, {rollout['pending']} pending")
+
+
+def print_rollout(console: Console, report: dict) -> None:
+    """A rollout as the ledger has it: a line, then a row per target."""
+    if report["rollout"] is None:
+        console.print("no rollout in the ledger", markup=False)
+        return
+    console.print(_rollout_line(report["rollout"]), markup=False, highlight=False)
+    rows = [("target", "wave", "state", "done", "runner", "error")]
+    rows += [(t["name"], t["wave"], t["state"], t["done"] or "", t["runner"] or "", t["first_error"] or "")
+             for t in report["targets"]]
+    _aligned(console, rows)
+
+
+def print_fleet_status(console: Console, status) -> None:
+    """Per target: applied phases, changed checksums, behind the rest or not, and how the last rollout left it."""
+    if status.rollout:
+        console.print(f"last {_rollout_line(status.rollout)}", markup=False, highlight=False)
+    rows = [("target", "wave", "applied phases", "behind", "checksums", "last rollout")]
+    for t in status.targets:
+        applied = "cannot read: " + t.error if t.error else _numbers(t.applied_phases) + (
+            f" (partial: {_numbers(t.partial_phases)})" if t.partial_phases else "")
+        last = t.last_rollout["state"] if t.last_rollout else ""
+        rows.append((t.name, t.wave, applied, "BEHIND" if t.behind else "", "CHANGED: " + ", ".join(
+            t.checksums_changed) if t.checksums_changed else "ok", last))
+    _aligned(console, rows)
+    if status.skew:
+        console.print("version skew: targets are at different phases (BEHIND: below the highest)", markup=False)
+
+
+def _numbers(numbers: list[int]) -> str:
+    if not numbers:
+        return "none"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 2:
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(map(str, numbers))

@@ -1,0 +1,149 @@
+"""Pictures of the schema: `toolkit erd` (Mermaid, DOT, SVG) and `toolkit docs` (a static site, rendered by
+headless Chromium), on a database with every phase applied (a copy of the suite's template)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO, sql_on
+from toolkit.catalog import erd as drawing
+from toolkit.cli import BAD_INPUT, OK, cli
+from toolkit.plan import load_plan
+
+ALL_PHASES = len(load_plan(REPO).phases)  # database_before(ALL_PHASES): phases 0-7 applied
+
+
+def run(target, *args):
+    return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)})
+
+
+def needs(program: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        if os.environ.get("TOOLKIT_TEST_REQUIRE_TOOLS"):
+            pytest.fail(f"{program} is not installed (.ci/run installs it)")
+        pytest.skip(f"{program} is not installed here (Debian's package; .ci/run installs it)")
+    return found
+
+
+def catalog(target):
+    with sql_on(target) as sql:
+        tables = {name for (name,) in sql("SELECT relname FROM pg_class c JOIN pg_namespace n "
+                                          "ON n.oid = c.relnamespace "
+                                          "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")}
+        keys = sql("SELECT conname, conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+                   "WHERE contype = 'f' AND connamespace = 'public'::regnamespace")
+    return tables, keys
+
+
+@pytest.fixture
+def platform(database_before):
+    return database_before(ALL_PHASES)
+
+
+def test_mermaid_names_every_table_of_phases_0_to_7_and_every_foreign_key_between_them(platform):
+    result = run(platform, "erd", "--format", "mermaid")
+    assert result.exit_code == OK, result.output
+    tables, keys = catalog(platform)
+    assert len(tables) >= 50 and len(keys) >= 40  # the platform of phases 0-7, not an empty catalog
+    entities = set(re.findall(r"^    (\w+)\[", result.stdout, re.M))
+    assert entities == tables
+    edges = set(re.findall(r"^    (\w+) \|\|--o\{ (\w+) :", result.stdout, re.M))
+    assert {(parent, child) for _, child, parent in keys} <= edges
+    assert 'users["users · phase 0"]' in result.stdout and "ON DELETE CASCADE" in result.stdout
+
+
+def test_a_phase_is_highlighted_in_the_svg_with_every_foreign_key_it_adds(platform, tmp_path):
+    needs("dot")
+    out = tmp_path / "phase5.svg"
+    result = run(platform, "erd", "--phase", "5", "--format", "svg", "--out", str(out))
+    assert result.exit_code == OK, result.output
+    svg = out.read_text()
+    added = {name for (kind, name), origin in drawing.origins(load_plan(REPO)).items()
+             if kind == "key" and origin.phase == 5}
+    _, keys = catalog(platform)
+    phase_5_keys = [k for k in keys if k[0] in added]
+    assert len(phase_5_keys) >= 20
+    assert svg.count('class="edge new"') == len(phase_5_keys)
+    assert drawing._NEW in svg  # drawn in the highlight colour
+
+
+def test_without_dot_svg_is_one_line_and_mermaid_still_works(platform, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on this PATH
+    result = run(platform, "erd", "--format", "svg")
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.strip().splitlines() == [
+        "toolkit: error: --format svg needs Graphviz's dot, which is not installed (Debian: apt-get install "
+        "graphviz); --format mermaid needs nothing"]
+    assert run(platform, "erd").exit_code == OK
+
+
+def test_mermaid_past_its_limit_is_split_one_diagram_per_phase_and_says_so(platform, monkeypatch):
+    monkeypatch.setattr(drawing, "MERMAID_LIMIT", 5_000)
+    result = run(platform, "erd")
+    assert result.exit_code == OK, result.output
+    creating = {origin.phase for (kind, _), origin in drawing.origins(load_plan(REPO)).items() if kind == "table"}
+    assert len(creating) == ALL_PHASES - 1  # phase 2 moves data only
+    assert result.stdout.count("erDiagram") == len(creating)
+    assert all(len(part) <= 5_000 for part in result.stdout.split("---\ntitle:")[1:])
+    assert "title: phase 7" in result.stdout and "title: phase 2" not in result.stdout
+    assert f"split into {len(creating)} diagrams, one per phase" in result.stderr
+
+
+def test_around_a_table_draws_the_tables_within_its_hops(platform):
+    result = run(platform, "erd", "--around", "winners", "--hops", "1")
+    assert result.exit_code == OK, result.output
+    _, keys = catalog(platform)
+    one_hop = {"winners"} | {parent for _, child, parent in keys if child == "winners"} | \
+        {child for _, child, parent in keys if parent == "winners"}
+    assert len(one_hop) >= 3
+    assert set(re.findall(r"^    (\w+)\[", result.stdout, re.M)) == one_hop
+    assert run(platform, "erd", "--around", "nonesuch").exit_code == BAD_INPUT
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.links += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def test_the_docs_site_links_resolve_and_chromium_renders_every_page_without_a_console_error(platform, tmp_path):
+    chromium = needs("chromium")
+    site = tmp_path / "site"
+    result = run(platform, "docs", "--out", str(site))
+    assert result.exit_code == OK, result.output
+    pages = sorted(site.glob("*.html"))
+    tables, _ = catalog(platform)
+    assert len(pages) == 1 + ALL_PHASES + len(tables)
+    for page in pages:
+        parser = _Links()
+        parser.feed(page.read_text())
+        for link in parser.links:
+            target = link.split("#")[0]
+            assert not target or (site / target).exists(), (page.name, link)
+    # one browser run loads every page (each in a frame) and reports what their consoles said
+    frames = "".join(f"<iframe src='{page.name}' width='800' height='200'></iframe>" for page in pages)
+    (site / "_all.html").write_text(f"<!DOCTYPE html><html><body>{frames}</body></html>")
+    browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+               "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000"]
+    loaded = subprocess.run([*browser, "--dump-dom", (site / "_all.html").as_uri()], capture_output=True, text=True,
+                            timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.count("<iframe") == len(pages)
+    console = [line for line in loaded.stderr.splitlines() if "CONSOLE" in line or "ERR_FILE_NOT_FOUND" in line]
+    assert console == []
+    for name, page in (("index.png", "index.html"), ("phase.png", "phase-5.html")):
+        subprocess.run([*browser, f"--screenshot={tmp_path / name}", "--window-size=1280,1600",
+                        (site / page).as_uri()], capture_output=True, timeout=120, check=True)
+        assert (tmp_path / name).stat().st_size > 10_000

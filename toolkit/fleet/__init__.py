@@ -1,0 +1,13 @@
+"""The fleet: one phase across many databases, canary wave first, with a ledger to resume from.
+
+targets.py (which databases, in which waves) -> ledger.py (the rollout's record and the runners' work queue)
+-> rollout.py (claim, run as `toolkit apply` would, record) -> status.py (where every target is).
+"""
+
+from .ledger import APPLY, ROLLBACK, Ledger, Rollout
+from .rollout import Watcher, reopen, start, work
+from .status import fleet_status, rollout_report
+from .targets import Fleet, FleetTarget, load_targets, targets_from_query
+
+__all__ = ["APPLY", "ROLLBACK", "Fleet", "FleetTarget", "Ledger", "Rollout", "Watcher", "fleet_status",
+           "load_targets", "reopen", "rollout_report", "start", "targets_from_query", "work"]

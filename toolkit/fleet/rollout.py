@@ -1,0 +1,169 @@
+"""A rollout: one phase (or every phase up to one) across the fleet, a wave at a time, canaries first.
+
+A runner works from the ledger: it claims the next target of the wave now running, runs on it exactly what
+`toolkit apply` (or `rollback`) would, with the same checks, the same key-query slowdown limit and the same
+automatic rollback, and records the outcome. A wave starts only when every target of the waves before it has
+finished and passed. At the first failure (past `max_failures`) no new target starts; the ones running finish
+or roll back as a single apply would. Several runners, on one machine or several, may work on one rollout.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from .. import api
+from ..connection import Target
+from ..errors import BadInput, RolledBack, ToolkitError
+from ..exit_codes import CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
+from ..plan import load_plan
+from ..progress import Progress
+from ..session import Settings
+from .ledger import APPLY, PASSED, ROLLBACK, Ledger, Rollout, TargetRow
+from .targets import Fleet
+
+POLL = 0.2  # seconds between looks at the ledger while the wave's last targets finish elsewhere
+
+
+class Watcher:
+    """What a rollout tells its caller while it works (the CLI draws a live table from it)."""
+
+    def target_started(self, row: TargetRow) -> None: ...
+
+    def target_progress(self, name: str, text: str) -> None: ...
+
+    def target_finished(self, row: TargetRow, state: str, seconds: float, error: str | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    exit_code: int
+    first_error: str | None
+    done: str | None
+
+
+class _TargetProgress(Progress):
+    """Passes a target's phase and step starts to the watcher, with the target's name."""
+
+    def __init__(self, name: str, watcher: Watcher):
+        self.name, self.watcher = name, watcher
+
+    def phase_started(self, phase, pending):
+        self.watcher.target_progress(self.name, f"phase {phase.number}")
+
+    def step_started(self, migration, action):
+        self.watcher.target_progress(self.name, f"phase {migration.phase}: {action} {migration.name}")
+
+
+def start(ledger_target: Target, fleet: Fleet, action: str, phase: int | None, *, max_failures: int = 0,
+          settings: Settings = Settings()) -> Rollout:
+    """A new rollout in the ledger, every target pending. The project's plan is read first: a file the runner
+    would refuse stops the rollout before any target is touched."""
+    if action == ROLLBACK and phase is None:
+        raise BadInput("fleet rollback needs --phase")
+    plan = load_plan(settings.project)
+    if phase is not None:
+        plan.phase(phase)
+    ledger = Ledger(ledger_target)
+    try:
+        return ledger.create(fleet, action, phase, max_failures)
+    finally:
+        ledger.close()
+
+
+def reopen(ledger_target: Target, rollout_id: int | None = None) -> tuple[Rollout, int]:
+    """resume: the rollout (the latest by default) with its failed targets pending again."""
+    ledger = Ledger(ledger_target)
+    try:
+        rollout = _existing(ledger, rollout_id)
+        return ledger.rollout(rollout.id), ledger.reopen(rollout)
+    finally:
+        ledger.close()
+
+
+def work(ledger_target: Target, rollout_id: int, *, parallel: int = 1, settings: Settings = Settings(),
+         watcher: Watcher = Watcher()) -> Rollout:
+    """Run targets of the rollout until none is left that this runner may start: at most `parallel` at once.
+    Returns the rollout as the ledger has it afterwards (completed, stopped, or running elsewhere)."""
+    if parallel < 1:
+        raise BadInput("--parallel must be at least 1")
+    presence = Ledger(ledger_target)
+    try:
+        rollout = _existing(presence, rollout_id)
+        runner, key = presence.join_as_runner()
+        threads = [threading.Thread(target=_worker, args=(ledger_target, rollout, runner, key, settings, watcher,
+                                                          presence), daemon=True) for _ in range(parallel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return presence.finish_if_done(rollout)
+    finally:
+        presence.close()
+
+
+def _existing(ledger: Ledger, rollout_id: int | None) -> Rollout:
+    rollout = ledger.rollout(rollout_id)
+    if rollout is None:
+        raise BadInput(f"the ledger has no rollout {rollout_id}" if rollout_id is not None else
+                       "the ledger has no rollout yet: start one with toolkit fleet apply --targets FILE")
+    return rollout
+
+
+def _worker(ledger_target: Target, rollout: Rollout, runner: str, key: int, settings: Settings, watcher: Watcher,
+            presence: Ledger) -> None:
+    ledger = Ledger(ledger_target)
+    try:
+        while presence.still_holds_lock():
+            row = ledger.claim(rollout, runner, key)
+            if row is None:
+                counts = ledger.counts(rollout)
+                if counts.failed > rollout.max_failures or counts.unfinished == 0:
+                    return
+                time.sleep(POLL)  # the wave's last targets are running (here or elsewhere): then the next wave
+                continue
+            watcher.target_started(row)
+            began = time.monotonic()
+            outcome = run_one(row, rollout, settings, _TargetProgress(row.target.name, watcher))
+            ledger.record(rollout, row.target.name, outcome.state, outcome.exit_code, outcome.first_error,
+                          outcome.done)
+            watcher.target_finished(row, outcome.state, time.monotonic() - began, outcome.first_error)
+    finally:
+        ledger.close()
+
+
+def run_one(row: TargetRow, rollout: Rollout, settings: Settings, progress: Progress) -> Outcome:
+    """What `toolkit apply --phase N` (every pending phase up to N) or `toolkit rollback --phase N` does on one
+    target, as an outcome: never an exception, so one target's failure is recorded, not the runner's end."""
+    try:
+        target = row.target.connection()
+        if rollout.action == APPLY:
+            results = api.apply(target, through=rollout.phase, settings=settings, progress=progress)
+            if not results:
+                return Outcome("skipped", OK, None, "already there (its history)")
+            return Outcome("applied", OK, None, _phases(r.phase for r in results))
+        status = api.status(target, settings=settings)
+        if next(p for p in status.phases if p.phase == rollout.phase).state == "pending":
+            return Outcome("skipped", OK, None, f"phase {rollout.phase} not applied (its history)")
+        api.rollback(target, rollout.phase, settings=settings, progress=progress)
+        return Outcome("rolled back", OK, None, f"phase {rollout.phase}")
+    except ToolkitError as error:
+        state = "rolled back" if isinstance(error, RolledBack) and rollout.action == APPLY else "failed"
+        return Outcome(state, exit_code(error), row.target.redact(str(error)), None)
+    except Exception as error:  # noqa: BLE001 - one target's surprise must not end the rollout unrecorded
+        psycopg = sys.modules.get("psycopg")
+        code = CANNOT_CONNECT if psycopg and isinstance(error, psycopg.OperationalError) else HUMAN_NEEDED
+        reason = " ".join(str(error).split()) or type(error).__name__
+        return Outcome("failed", code, row.target.redact(reason), None)
+
+
+def _phases(numbers) -> str:
+    numbers = sorted(numbers)
+    return f"phase {numbers[0]}" if len(numbers) == 1 else f"phases {numbers[0]}-{numbers[-1]}"
+
+
+def passed(rollout: Rollout, state: str) -> bool:
+    return state in PASSED[rollout.action]

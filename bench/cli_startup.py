@@ -35,7 +35,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
-    with bench_server(args.dsn) as (server, _), api.scratch_database(server, "bench", durable=True) as target:
+    with bench_server(args.dsn) as (server, _, _), api.scratch_database(server, "bench", durable=True) as target:
         api.apply(target, 0, settings=api.Settings(project=REPO))
         env = {**os.environ, "DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)}
         commands = {"python -c pass": [sys.executable, "-c", "pass"], "toolkit --help": [TOOLKIT, "--help"],

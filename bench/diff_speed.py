@@ -53,7 +53,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
     runs: dict[str, list[float]] = {"apply (floor)": [], "diff": []}
-    with bench_server(args.dsn) as (server, _), tempfile.TemporaryDirectory() as folder:
+    with bench_server(args.dsn) as (server, _, _), tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "project"
         write_project(root, args.tables)
         for _ in range(args.rounds):

@@ -75,7 +75,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
     runs = []
-    with bench_server(args.dsn) as (server, _), tempfile.TemporaryDirectory() as folder:
+    with bench_server(args.dsn) as (server, _, _), tempfile.TemporaryDirectory() as folder:
         targets = Path(folder) / "targets.toml"
         env = {**os.environ, "TOOLKIT_PROJECT": str(REPO), "BENCH_FLEET_PASSWORD": server.password or ""}
         with api.scratch_database(server, "bench", durable=True) as template, \

@@ -38,7 +38,7 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
-    with bench_server(args.dsn) as (server, _), tempfile.TemporaryDirectory() as folder:
+    with bench_server(args.dsn) as (server, _, _), tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "users.csv"
         started = time.monotonic()
         write_csv(path, args.rows)

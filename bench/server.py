@@ -20,11 +20,12 @@ PRODUCTION_LIKE = {"shared_buffers": "1GB", "max_wal_size": "4GB", "checkpoint_c
 
 @contextmanager
 def bench_server(dsn: str | None, standby: bool = False):
-    """Yields (maintenance-database Target, PostgreSQL bin folder). A server it starts gets a hot standby
-    streaming from it on this machine (pg_basebackup -R), as a production primary has; a given server keeps
-    whatever standbys it has, and their lag is measured the same way (from pg_stat_replication)."""
+    """Yields (maintenance-database Target, PostgreSQL bin folder, standby Targets). A server it starts gets a
+    hot standby streaming from it on this machine (pg_basebackup -R) when asked, as a production primary has;
+    a given server keeps whatever standbys it has, and their lag is measured the same way
+    (pg_stat_replication)."""
     if dsn:
-        yield Target(dsn), find_bindir()
+        yield Target(dsn), find_bindir(), ()
         return
     home = Path(tempfile.mkdtemp(prefix="toolkit-bench-"))
     home.chmod(0o711)  # run as root, the servers run as another user, who must reach their folders in here
@@ -33,7 +34,7 @@ def bench_server(dsn: str | None, standby: bool = False):
     try:
         if standby:
             replica = local.standby(home / "standby")
-        yield local.target(), local.bindir
+        yield local.target(), local.bindir, (replica.target(),) if replica else ()
     finally:
         if replica is not None:
             replica.stop()

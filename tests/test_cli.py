@@ -1,6 +1,7 @@
 """The command line: connections, secrets, status, validate, help."""
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -80,12 +81,31 @@ def test_validate_runs_only_the_checks_and_exits_1_on_failure(toolkit, sql):
     assert {"file", "line", "rows"} <= set(check)
 
 
-def test_every_command_is_documented_in_the_readme():
-    from pathlib import Path
+def test_every_command_and_subcommand_is_in_the_readmes_command_table():
+    import click
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for name in cli.commands:
-        assert f"toolkit {name}" in readme, name
+    rows = [line for line in readme.splitlines() if line.startswith("| `toolkit ")]
+    for name, command in cli.commands.items():
+        [row] = [r for r in rows if f"`toolkit {name} " in r or f"`toolkit {name}`" in r][:1] or [None]
+        assert row, name
+        for sub in getattr(command, "commands", {}) if isinstance(command, click.Group) else ():
+            assert sub in row, f"{name} {sub}"
+
+
+def test_every_exit_code_is_in_the_readmes_exit_code_table():
+    from toolkit import exit_codes
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    codes = sorted({value for name, value in vars(exit_codes).items() if name.isupper() and isinstance(value, int)})
+    assert codes == list(range(len(codes)))
+    assert [code for code in codes if f"\n| {code} | " not in table] == []
+
+
+def test_every_command_is_explained_in_docs_commands():
+    page = (Path(__file__).resolve().parent.parent / "docs" / "commands.md").read_text()
+    assert [name for name in cli.commands if f"toolkit {name}" not in page] == []
 
 
 def test_role_without_create_privilege_gets_one_line_and_no_change(toolkit, db, sql):

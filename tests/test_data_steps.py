@@ -142,9 +142,10 @@ def _phase_7_backfills(project):
     files = {"migrations/0001_apps.sql":
              "CREATE TABLE apps (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), manifest jsonb NOT NULL,\n"
              "    manifest_version text NOT NULL DEFAULT '1.0.0');\n"
-             "CREATE TABLE rooms (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), app_id uuid NOT NULL REFERENCES apps,\n"
-             "    app_manifest_version text NOT NULL DEFAULT '1.0.0');\n"
-             "INSERT INTO apps (manifest) SELECT '{\"meta\": {\"version\": \"2.0.0\"}}' FROM generate_series(1, 3000);\n"
+             "CREATE TABLE rooms (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
+             "    app_id uuid NOT NULL REFERENCES apps, app_manifest_version text NOT NULL DEFAULT '1.0.0');\n"
+             "INSERT INTO apps (manifest)\n"
+             "SELECT '{\"meta\": {\"version\": \"2.0.0\"}}' FROM generate_series(1, 3000);\n"
              "INSERT INTO rooms (app_id) SELECT id FROM apps;\n",
              "rollbacks/0001_apps.sql": "DROP TABLE rooms;\nDROP TABLE apps;\n"}
     for name in ("0707_backfill_app_manifest_versions", "0708_backfill_room_manifest_versions"):

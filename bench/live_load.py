@@ -143,7 +143,7 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
         made.append(name)
         return server.with_database(name)
 
-    fixed = Batching(size=args.batch_size, pause=args.batch_pause)
+    fixed = Batching(size=args.batch_size, pause=args.batch_pause, adaptive=False)
     adaptive = Batching(size=args.batch_size, pause=args.batch_pause, adaptive=True)
     appliers = {"toolkit": lambda t, r, s: apply_with_toolkit(t, r, s, fixed),
                 "adaptive": lambda t, r, s: apply_with_toolkit(t, r, s, adaptive),

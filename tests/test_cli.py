@@ -169,8 +169,8 @@ def test_the_cli_defaults_are_the_runners_defaults():
     assert (module.LOCK_TIMEOUT, module.LOCK_RETRIES, module.LONG_TRANSACTION_WAIT, module.CONCURRENT_LOCK_TIMEOUT) \
         == (Timeouts.lock_timeout, Timeouts.lock_retries, Timeouts.long_transaction_wait,
             Timeouts.concurrent_lock_timeout)
-    assert (module.BATCH_SIZE, module.BATCH_PAUSE, module.MAX_REPLICA_LAG, module.MAX_REPLICA_WAIT) == (
-        Batching.size, Batching.pause, Batching.max_replica_lag, Batching.max_replica_wait)
+    assert (module.BATCH_SIZE, module.BATCH_PAUSE, module.MAX_REPLICA_LAG, module.MAX_REPLICA_WAIT, module.ADAPTIVE) == (
+        Batching.size, Batching.pause, Batching.max_replica_lag, Batching.max_replica_wait, Batching.adaptive)
     [lint] = [c for path, c in _commands() if path == ("lint",)]
     [major] = [p for p in lint.params if p.name == "pg_major"]
     assert (major.type.min, major.type.max) == (min(SUPPORTED_MAJORS), max(SUPPORTED_MAJORS))

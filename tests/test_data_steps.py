@@ -36,7 +36,7 @@ def rows(target, query):
 
 
 def test_phase_2_gives_every_user_one_free_subscription_and_credits(toolkit, sql, phase_1_with_users):
-    result = toolkit("apply", "--phase", "2", "--batch-size", "700")
+    result = toolkit("apply", "--phase", "2", "--batch-size", "700", "--fixed-batches")
     assert result.exit_code == OK, result.output
     assert "0201_free_subscriptions: batch 5, 3000 rows so far" in result.stderr
     assert sql("SELECT count(DISTINCT user_id), count(*) FROM user_subscriptions") == [(3000, 3000)]

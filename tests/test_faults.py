@@ -93,12 +93,13 @@ RESUMABLE = {
 def test_a_resumed_phase_says_it_does_not_compare_its_key_queries(project, db, sql):
     root = project(RESUMABLE)
     assert run(db, root, "apply", "--phase", "0").exit_code == OK
-    killed = subprocess.run([sys.executable, "-m", "toolkit", "apply", "--phase", "1", "--batch-size", "500"],
+    killed = subprocess.run([sys.executable, "-m", "toolkit", "apply", "--phase", "1", "--batch-size", "500",
+                             "--fixed-batches"],
                             env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root),
                                  "TOOLKIT_DEBUG_KILL_AT": "12"}, capture_output=True)
     assert killed.returncode < 0, killed.stderr
     assert api.status(db, settings=api.Settings(project=root)).phases[1].state == "partial"
-    rerun = run(db, root, "apply", "--phase", "1", "--batch-size", "500")
+    rerun = run(db, root, "apply", "--phase", "1", "--batch-size", "500", "--fixed-batches")
     assert rerun.exit_code == OK, rerun.output
     assert "phase 1 is resumed: its key queries are not compared" in rerun.stderr
     assert sql("SELECT count(*) FROM profiles") == [(3000,)]
@@ -122,8 +123,8 @@ def test_the_server_dying_mid_phase_then_a_rerun_converges_to_the_uninterrupted_
         for t in (reference, target):
             with psycopg.connect(t.dsn, autocommit=True) as conn:
                 conn.execute("INSERT INTO accounts SELECT g, repeat('x', 200) FROM generate_series(3001, 200000) g")
-    batches = ["--batch-size", "100", "--batch-pause", "0.05"] if moment == "batch" else \
-        ["--batch-size", "50000", "--batch-pause", "0"]
+    batches = ["--batch-size", "100", "--fixed-batches", "--batch-pause", "0.05"] if moment == "batch" else \
+        ["--batch-size", "50000", "--fixed-batches", "--batch-pause", "0"]
     unpaused = batches[:2] + ["--batch-pause", "0"]  # the pause only gives the crash a moment to land in
     assert run(reference, root, "apply", "--phase", "1", *unpaused).exit_code == OK
     expected, rows = api.fingerprint(reference), one(reference, "SELECT count(*) FROM profiles")
@@ -299,7 +300,8 @@ def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_th
     assert run(target, root, "apply", "--phase", "0").exit_code == OK
     standby = primary.standby(Path(tempfile.mkdtemp(prefix="toolkit-standby-pg-")))  # the server user reaches it
     try:
-        runner = _runner(target, root, "apply", "--phase", "1", "--batch-size", "100", "--batch-pause", "0.05")
+        runner = _runner(target, root, "apply", "--phase", "1", "--batch-size", "100", "--fixed-batches",
+                         "--batch-pause", "0.05")
         until(standby.target("app"), "SELECT count(*) > 500 FROM profiles")  # replicated as it went
         primary.crash()  # the primary is lost mid-backfill
         runner.communicate(timeout=60)
@@ -311,7 +313,8 @@ def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_th
         assert status.phases[1].state == "partial"
         assert states["0101_profiles"] == "applied" and states["0102_backfill"] == "interrupted"
         assert 0 < one(promoted, "SELECT count(*) FROM profiles") < 3000  # what the status says it is
-        rerun = run(promoted, root, "apply", "--phase", "1", "--batch-size", "100", "--batch-pause", "0")
+        rerun = run(promoted, root, "apply", "--phase", "1", "--batch-size", "100", "--fixed-batches",
+                    "--batch-pause", "0")
         assert rerun.exit_code == OK, rerun.output
         assert one(promoted, "SELECT count(*) FROM profiles") == 3000
         assert one(promoted, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0

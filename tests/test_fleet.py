@@ -311,3 +311,24 @@ def test_three_runners_share_one_rollout_and_the_wave_gate_holds_across_them(db,
         assert one(reach(dsn, "FLEET_PW_HERE"),
                    "SELECT count(*) FROM toolkit.history WHERE action = 'apply' AND outcome = 'ok' "
                    "AND migration = '0101_notes'") == 1, name
+
+
+def test_fleet_rollback_undoes_the_phase_canary_first_and_skips_targets_without_it(db, server, tenants, project,
+                                                                                   tmp_path):
+    root = project(SMALL)
+    members = tenants(server, 3, root, "FLEET_PW_HERE")
+    path = targets_file(tmp_path / "targets.toml", [members[:1], members[1:]],
+                        {name: "FLEET_PW_HERE" for name, _ in members})
+    ahead, behind = members[:2], members[2:]
+    partial = targets_file(tmp_path / "first_two.toml", [ahead[:1], ahead[1:]],
+                           {name: "FLEET_PW_HERE" for name, _ in members})
+    assert fleet(db, root, "apply", "--targets", str(partial)).exit_code == OK
+
+    result = fleet(db, root, "rollback", "--phase", "1", "--targets", str(path), "--json")
+
+    assert result.exit_code == OK, result.output
+    states = {t["name"]: t["state"] for t in json.loads(result.stdout)["targets"]}
+    assert states == {**{name: "rolled back" for name, _ in ahead}, **{name: "skipped" for name, _ in behind}}
+    assert_each_wave_started_after_the_one_before_finished(ledger_rows(db))
+    for name, dsn in members:
+        assert applied_phases(reach(dsn, "FLEET_PW_HERE"), root) == [0], name

@@ -105,8 +105,9 @@ def test_a_standby_whose_replay_is_paused_stops_the_batches_until_it_resumes(pro
     try:
         with psycopg.connect(standby.target("app").dsn, autocommit=True) as replica:
             replica.execute("SELECT pg_wal_replay_pause()")
-            runner = subprocess.Popen(run + ["--phase", "1", "--batch-size", "100", "--batch-pause", "0",
-                                             "--max-replica-lag", "0.3"], env=env, stdout=subprocess.PIPE,
+            runner = subprocess.Popen(run + ["--phase", "1", "--batch-size", "100", "--fixed-batches",
+                                             "--batch-pause", "0", "--max-replica-lag", "0.3"], env=env,
+                                      stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
             until(target, "SELECT count(*) > 0 FROM toolkit.history WHERE detail LIKE '%paused: standby%'")
             held = one(target, "SELECT count(*) FROM copies")

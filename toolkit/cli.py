@@ -20,7 +20,7 @@ from .exit_codes import (ADOPT_REFUSED, BAD_INPUT, CANNOT_CONNECT, CHECK_ROLLED_
 
 # The runner's defaults, repeated here so that building the options imports no executor (a test keeps them equal).
 LOCK_TIMEOUT, LOCK_RETRIES, LONG_TRANSACTION_WAIT, CONCURRENT_LOCK_TIMEOUT = 0.2, 10, 10.0, 600.0
-BATCH_SIZE, BATCH_PAUSE, MAX_REPLICA_LAG, MAX_REPLICA_WAIT = 2000, 0.05, 1.0, 600.0
+BATCH_SIZE, BATCH_PAUSE, MAX_REPLICA_LAG, MAX_REPLICA_WAIT, ADAPTIVE = 2000, 0.05, 1.0, 600.0, True
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,12 +153,13 @@ def _run_options(command):
         click.option("--statement-timeout", type=float, default=0.0, show_default=True,
                      help="Seconds any statement may run; 0 = no limit."),
         click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
-                     help="Rows per batch for batched data steps."),
+                     help="Rows per batch for batched data steps (the first batch's, unless --fixed-batches)."),
         click.option("--batch-pause", type=click.FloatRange(min=0), default=BATCH_PAUSE, show_default=True,
-                     help="Seconds to pause between batches."),
-        click.option("--adaptive", is_flag=True,
-                     help="Batched steps grow and shrink their batches and pauses with what the server shows "
-                          "(clients waiting, batch duration, autovacuum), starting from --batch-size/--batch-pause."),
+                     help="Seconds to pause between batches (the first pause, unless --fixed-batches)."),
+        click.option("--adaptive/--fixed-batches", default=ADAPTIVE, show_default=True,
+                     help="Adaptive (the default): batched steps grow and shrink their batches and pauses with "
+                          "what the server shows (clients waiting, batch duration, autovacuum). Fixed: every batch "
+                          "--batch-size rows, --batch-pause apart."),
         click.option("--max-replica-lag", type=click.FloatRange(min=0), default=MAX_REPLICA_LAG, show_default=True,
                      help="Seconds a standby may replay behind before batches wait for it (needs pg_monitor to "
                           "see it); 0 = not watched."),

@@ -203,15 +203,17 @@ class Ledger:
             if row is None:
                 return None
             self.conn.execute(
+                # clock_timestamp(), not now(): the transaction began before its gate query saw the wave finish
                 "UPDATE toolkit_fleet.rollout_targets SET state = 'running', runner = %s, runner_key = %s, "
-                "attempts = attempts + 1, started_at = now(), finished_at = NULL, exit_code = NULL, first_error = NULL "
+                "attempts = attempts + 1, started_at = clock_timestamp(), finished_at = NULL, exit_code = NULL, "
+                "first_error = NULL "
                 "WHERE rollout_id = %s AND target = %s", (runner, key, rollout.id, row[0]))
         return self.targets(rollout, only=row[0])[0]
 
     def record(self, rollout: Rollout, name: str, state: str, exit_code: int, first_error: str | None,
                done: str | None) -> None:
         self.conn.execute(
-            "UPDATE toolkit_fleet.rollout_targets SET state = %s, finished_at = now(), exit_code = %s, "
+            "UPDATE toolkit_fleet.rollout_targets SET state = %s, finished_at = clock_timestamp(), exit_code = %s, "
             "first_error = %s, done = %s WHERE rollout_id = %s AND target = %s",
             (state, exit_code, first_error, done, rollout.id, name))
 

@@ -43,7 +43,7 @@ def _table_link(name: str) -> str:
 
 def index_page(plan, diagram, picture: str) -> str:
     phases = [[f"<a href='phase-{p.number}.html'>phase {p.number}</a>", str(len(p.migrations)),
-               ", ".join(_table_link(t.name) for t in diagram.tables.values()
+               ", ".join(_table_link(t.name) for t in sorted(diagram.tables.values(), key=lambda t: t.name)
                          if t.origin and t.origin.phase == p.number) or "<span class='note'>none</span>"]
               for p in plan.phases]
     loose = [t for t in diagram.tables.values() if t.origin is None]
@@ -69,7 +69,8 @@ def phase_page(phase, planned, picture: str, diagram, made) -> str:
                      + f":</p><pre>{escape(migration.rollback_script.text)}</pre>")
     checks = [[when, escape(check.name), f"<pre>{escape(check.sql)}</pre>"]
               for when, group in (("before", phase.pre_checks), ("after", phase.post_checks)) for check in group]
-    adds = [_table_link(t.name) for t in diagram.tables.values() if t.origin and t.origin.phase == phase.number]
+    adds = [_table_link(t.name) for t in sorted(diagram.tables.values(), key=lambda t: t.name)
+            if t.origin and t.origin.phase == phase.number]
     body = (f"<p>{len(phase.migrations)} migrations; creates {', '.join(adds) or 'no table'}.</p>"
             "<h2>What it adds (highlighted) and one foreign key around it</h2><div class='erd'>" + picture + "</div>"
             "<h2>Checks</h2>" + _table(["when", "check", "query"], checks)

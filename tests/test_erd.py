@@ -147,3 +147,11 @@ def test_the_docs_site_links_resolve_and_chromium_renders_every_page_without_a_c
         subprocess.run([*browser, f"--screenshot={tmp_path / name}", "--window-size=1280,1600",
                         (site / page).as_uri()], capture_output=True, timeout=120, check=True)
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_the_erd_in_docs_phases_is_what_toolkit_erd_draws_today(platform):
+    page = (REPO / "docs" / "phases.md").read_text()
+    drawn = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    result = run(platform, "erd")
+    assert result.exit_code == OK, result.output
+    assert drawn == result.stdout, "docs/phases.md's ERD is stale: paste `toolkit erd` on phases 0-7 there"

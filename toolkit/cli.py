@@ -678,7 +678,7 @@ def _run_rollout(ledger, action, phase, settings, targets_file, targets_query, p
         chosen = _chosen_fleet(ledger, targets_file, targets_query, canary)
         rollout = fleet_api.start(ledger, chosen, action, phase, max_failures=max_failures, settings=settings)
         rollout_id = rollout.id
-        err().print(f"rollout {rollout.id} started: {action} {f'phase {phase}' if phase is not None else ''} on "
+        err().print(f"rollout {rollout.id} started: {action}{f' phase {phase}' if phase is not None else ''} on "
                     f"{len(chosen.targets)} targets in {len(chosen.waves)} wave(s): {', '.join(chosen.waves)}",
                     markup=False)
     total = len(fleet_api.rollout_report(ledger, rollout_id)["targets"])

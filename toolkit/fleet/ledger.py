@@ -144,10 +144,12 @@ class Ledger:
         return f"{who()} pid {os.getpid()}", key
 
     def still_holds_lock(self) -> bool:
+        import psycopg
+
         try:
             self.conn.execute("SELECT 1")
             return True
-        except Exception:  # the connection is gone: so is the lock, and the claims may be taken over
+        except psycopg.Error:  # the connection is gone: so is the lock, and the claims may be taken over
             return False
 
     # -- rollouts --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from ..exit_codes import CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
 from ..plan import load_plan
 from ..progress import Progress
 from ..session import Settings
-from .ledger import APPLY, PASSED, ROLLBACK, Ledger, Rollout, TargetRow
+from .ledger import APPLY, ROLLBACK, Ledger, Rollout, TargetRow
 from .targets import Fleet
 
 POLL = 0.2  # seconds between looks at the ledger while the wave's last targets finish elsewhere
@@ -163,7 +163,3 @@ def run_one(row: TargetRow, rollout: Rollout, settings: Settings, progress: Prog
 def _phases(numbers) -> str:
     numbers = sorted(numbers)
     return f"phase {numbers[0]}" if len(numbers) == 1 else f"phases {numbers[0]}-{numbers[-1]}"
-
-
-def passed(rollout: Rollout, state: str) -> bool:
-    return state in PASSED[rollout.action]

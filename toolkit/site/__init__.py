@@ -17,6 +17,7 @@ from .. import api
 from ..catalog import erd as drawing
 from ..catalog.inspect import inspect
 from ..connection import Target
+from ..errors import BadInput
 from ..plan import load_plan
 from ..session import Settings
 from .pages import index_page, page_of, phase_page, table_page
@@ -57,8 +58,8 @@ def build_site(target: Target, out: Path, *, settings: Settings = Settings()) ->
         try:
             around = drawing.narrow(diagram, phase=phase.number, hops=1)
             drawn = picture(around)
-        except Exception as missing:  # noqa: BLE001 - a phase that adds no table (data only) has no picture
-            drawn = f"<p class='note'>{missing}</p>"
+        except BadInput as nothing:  # a phase that adds no table or key (data only) has no picture of its own
+            drawn = f"<p class='note'>{nothing}</p>"
         path = out / f"phase-{phase.number}.html"
         path.write_text(phase_page(phase, api.preview(phase), drawn, diagram, made))
         pages.append(path)

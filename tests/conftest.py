@@ -28,6 +28,23 @@ from toolkit.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Scratch servers, projects and folders go on a RAM filesystem when the machine has one with room:
+# copying a template database there takes a quarter of the time it takes on disk (0.03 s against
+# 0.14 s for the platform at phase 7; fsync is off either way, so what is saved is the page cache's
+# writeback, not durability a test relies on). TMPDIR is inherited by the xdist workers and by every
+# process a test starts. TOOLKIT_TEST_TMPDIR chooses the place; an explicit TMPDIR is left alone.
+RAM_FOLDER, RAM_FOLDER_ROOM = Path("/dev/shm"), 4 * 1024**3
+
+
+def pytest_configure(config):
+    chosen = os.environ.get("TOOLKIT_TEST_TMPDIR")
+    if not chosen and "TMPDIR" not in os.environ and RAM_FOLDER.is_dir() and os.access(RAM_FOLDER, os.W_OK):
+        if shutil.disk_usage(RAM_FOLDER).free >= RAM_FOLDER_ROOM:
+            chosen = str(RAM_FOLDER)
+    if chosen:
+        os.environ["TMPDIR"] = chosen
+        tempfile.tempdir = None  # forget the folder tempfile chose before this
+
 
 def _docker_answers() -> bool:
     if os.environ.get("TOOLKIT_TEST_NO_DOCKER"):  # CI pins the majors it tests

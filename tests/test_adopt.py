@@ -88,6 +88,10 @@ DRIFT = {  # what is done to the database -> what diff says
                         "column accounts.email: position 4 in the database, 2 in the migrations"),
     "missing_trigger": ("DROP TRIGGER accounts_touch ON accounts",
                         "trigger accounts.accounts_touch: in the migrations, missing from the database"),
+    "comment_on_table": ("COMMENT ON TABLE accounts IS 'made by hand'",
+                         "comment on table accounts: in the database, not in the migrations"),
+    "comment_on_column": ("COMMENT ON COLUMN accounts.email IS 'made by hand'",
+                          "comment on column accounts.email: in the database, not in the migrations"),
 }
 
 

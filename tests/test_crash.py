@@ -37,6 +37,11 @@ PROJECT = {
                               "WHERE NOT EXISTS (SELECT 1 FROM profiles AS p WHERE p.account_id = a.id);\n",
 }
 
+# Batches of 10 so the backfill has boundaries between batches; no pause between them, which only
+# gives live traffic room and would be most of each killed run's time here.
+PHASE_1 = ("--phase", "1", "--batch-size", "10", "--fixed-batches", "--batch-pause", "0")
+
+
 def has_table(target, name):
     return one(target, f"SELECT to_regclass('{name}') IS NOT NULL")
 
@@ -115,16 +120,16 @@ def assert_status_tells_the_truth(target, root):
 @pytest.mark.slow
 def test_apply_killed_at_every_boundary_converges_to_an_uninterrupted_run(clone_of, template, root, kill_at):
     reference = clone_of(template)
-    assert cli_run(reference, root, "apply", "--phase", "1", "--batch-size", "10", "--fixed-batches").exit_code == OK
+    assert cli_run(reference, root, "apply", *PHASE_1).exit_code == OK
     expected = api.fingerprint(reference)
     for boundary in range(1, 200):
         target = clone_of(template)
-        returncode = kill_at(target, root, boundary, "apply", "--phase", "1", "--batch-size", "10", "--fixed-batches")
+        returncode = kill_at(target, root, boundary, "apply", *PHASE_1)
         if returncode == 0:
             break  # past the last boundary: the run completed
         assert returncode == -signal.SIGKILL
         assert_status_tells_the_truth(target, root)
-        rerun = cli_run(target, root, "apply", "--phase", "1", "--batch-size", "10", "--fixed-batches")
+        rerun = cli_run(target, root, "apply", *PHASE_1)
         assert rerun.exit_code == OK, (boundary, rerun.output)
         assert api.fingerprint(target) == expected, boundary
         assert one(target, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == 0
@@ -138,17 +143,16 @@ def test_rollback_killed_at_every_boundary_converges_to_the_state_before_the_pha
                                                                                    kill_at):
     before = api.fingerprint(clone_of(template))
     applied = clone_of(template)
-    assert cli_run(applied, root, "apply", "--phase", "1", "--batch-size", "10", "--fixed-batches").exit_code == OK
+    assert cli_run(applied, root, "apply", *PHASE_1).exit_code == OK
     applied_name = applied.params["dbname"]
     for boundary in range(1, 200):
         target = clone_of(applied_name)
-        returncode = kill_at(target, root, boundary, "rollback", "--phase", "1", "--batch-size", "10",
-                             "--fixed-batches")
+        returncode = kill_at(target, root, boundary, "rollback", *PHASE_1)
         if returncode == 0:
             break
         assert returncode == -signal.SIGKILL
         assert_status_tells_the_truth(target, root)
-        rerun = cli_run(target, root, "rollback", "--phase", "1", "--batch-size", "10", "--fixed-batches")
+        rerun = cli_run(target, root, "rollback", *PHASE_1)
         finished_before_the_kill = rerun.exit_code == 2 and "phase 1 is not applied" in rerun.stderr
         assert rerun.exit_code == OK or finished_before_the_kill, (boundary, rerun.output)
         assert api.fingerprint(target) == before, boundary

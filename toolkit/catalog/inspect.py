@@ -137,7 +137,10 @@ QUERIES = {
         FROM pg_description d
         LEFT JOIN pg_attribute a ON d.classoid = 'pg_class'::regclass AND a.attrelid = d.objoid
              AND a.attnum = d.objsubid
-        WHERE (pg_identify_object(d.classoid, d.objoid, 0)).schema IN (SELECT nspname FROM s)
+        -- 16384 is FirstNormalObjectId: the thousands of built-in objects' comments are passed over before
+        -- pg_identify_object runs on each (it was most of a fingerprint's time); no object a migration made is below
+        WHERE d.objoid >= 16384
+          AND (pg_identify_object(d.classoid, d.objoid, 0)).schema IN (SELECT nspname FROM s)
           AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = d.objoid AND e.deptype = 'e')
           AND (d.classoid <> 'pg_class'::regclass
                OR (SELECT relname FROM pg_class WHERE oid = d.objoid) <> ALL (%(foreign_tables)s))""",

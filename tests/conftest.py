@@ -84,19 +84,48 @@ def server_version(server) -> int:
         return int(conn.execute("SHOW server_version_num").fetchone()[0])
 
 
-@pytest.fixture
-def db(server):
-    """A Target for a fresh, empty database, dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield server.with_database(name)
-    with server.connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+class Admin:
+    """One autocommit connection to the server's maintenance database, for the suite's CREATE and DROP
+    DATABASE: every test makes and drops at least one, and a new connection each time was 10 ms twice."""
+
+    def __init__(self, target: Target):
+        self.target, self.conn = target, None
+
+    def execute(self, statement: str) -> None:
+        for attempt in (1, 2):
+            if self.conn is None or self.conn.closed:
+                self.conn = self.target.connect(application_name="toolkit-tests-admin")
+            try:
+                self.conn.execute(statement)
+                return
+            except psycopg.OperationalError:
+                if not self.conn.broken or attempt == 2:  # an answer from the server is the test's to see
+                    raise
+                self.conn = None  # a test terminated it: connect again, once
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 @pytest.fixture(scope="session")
-def templates(server):
+def admin(server):
+    admin = Admin(server)
+    yield admin
+    admin.close()
+
+
+@pytest.fixture
+def db(server, admin):
+    """A Target for a fresh, empty database, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield server.with_database(name)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def templates(server, admin):
     """Databases with phases < N applied (with or without sample data), built once, copied per test."""
     built: dict[tuple[int, bool], str] = {}
 
@@ -104,11 +133,8 @@ def templates(server):
         if (n, sample) in built:
             return built[(n, sample)]
         name = f"tpl_{uuid.uuid4().hex[:10]}"
-        with server.connect() as conn:
-            if n == 0:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            else:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{at_phase(n - 1, sample)}"')
+        admin.execute(f'CREATE DATABASE "{name}"' if n == 0 else
+                      f'CREATE DATABASE "{name}" TEMPLATE "{at_phase(n - 1, sample)}"')
         if n > 0:
             target = server.with_database(name)
             result = CliRunner().invoke(cli, ["apply", "--phase", str(n - 1)],
@@ -120,9 +146,8 @@ def templates(server):
         return name
 
     yield at_phase
-    with server.connect() as conn:
-        for name in built.values():
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for name in built.values():
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -132,21 +157,19 @@ def database_before(templates, clone_of):
 
 
 @pytest.fixture
-def clone_of(server):
+def clone_of(server, admin):
     """clone_of("dbname") -> a Target for a new database copied from that one, dropped after the test."""
     made = []
 
     def clone(template: str):
         name = f"t_{uuid.uuid4().hex[:12]}"
-        with server.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         made.append(name)
         return server.with_database(name)
 
     yield clone
-    with server.connect() as conn:
-        for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for name in made:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def yoyo_url(target) -> str:

@@ -122,9 +122,26 @@ def checksum(text: str) -> str:
 def read_script(path: Path) -> tuple[Script | None, list[PlanError]]:
     """The parsed file and every problem it has: the runner refuses on the first, `toolkit lint` reports them
     all and still runs its other rules on the statements. None only when the file cannot be read or parsed."""
-    problems: list[PlanError] = []
     try:
         text = read_sql_file(path)
+    except PlanError as problem:
+        return None, [problem]
+    known = _clean_script(path, text)  # the file is read every time; what it says is worked out once
+    return (known, []) if known is not None else _script(path, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_script(path: Path, text: str) -> Script | None:
+    """The Script of a text without problems, kept: a fleet runner plans each target, a suite copies the
+    project, and building the statements was most of reading a plan. A text with problems is not kept (its
+    errors are raised, and an exception raised again grows its traceback)."""
+    script, problems = _script(path, text)
+    return script if not problems else None
+
+
+def _script(path: Path, text: str) -> tuple[Script | None, list[PlanError]]:
+    problems: list[PlanError] = []
+    try:
         statements = parse_statements(text, path, problems)
     except PlanError as problem:
         return None, [problem]

@@ -180,6 +180,22 @@ def test_waves_run_in_the_order_the_file_names_them_and_canary_moves_targets_fir
     assert [moved.wave_of(t) for t in moved.targets] == [1, 2, 0]
 
 
+@pytest.mark.parametrize("options, says", [
+    (("--join", "1", "--targets", "{file}"), "a rollout already in the ledger keeps its targets: leave out --targets"),
+    (("--join", "1", "--canary", "a"), "--canary picks the first wave from --targets or --targets-query"),
+    ((), "give the targets: --targets FILE or --targets-query SQL"),
+    (("--targets", "{file}", "--targets-query", "SELECT 1"), "give the targets one way"),
+])
+def test_a_rollout_the_options_do_not_name_is_refused_in_one_line_before_the_ledger_changes(db, tmp_path, options,
+                                                                                            says):
+    path = targets_file(tmp_path / "t.toml", [[("a", "dbname=a")]], {"a": "P"})
+    result = fleet(db, REPO, "apply", *(o.format(file=path) for o in options))
+    assert result.exit_code == BAD_INPUT, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("toolkit: error: ") and says in line
+    assert one(db, "SELECT to_regnamespace('toolkit_fleet') IS NULL")
+
+
 # ---- rollouts on real servers -----------------------------------------------------------------------------------
 
 def test_phases_1_to_7_roll_out_in_three_waves_over_two_majors(db, server, second_server, tenants, tmp_path):

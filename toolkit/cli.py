@@ -651,40 +651,36 @@ def _ledger(ledger_dsn):
 
 
 def _chosen_fleet(ledger, targets_file, targets_query, canary):
+    """The targets the options name, or None when they name none."""
     from . import fleet as fleet_api
 
-    if bool(targets_file) == bool(targets_query):
-        raise BadInput("give the targets: --targets FILE or --targets-query SQL (one of them)")
+    if targets_file and targets_query:
+        raise BadInput("give the targets one way: --targets FILE or --targets-query SQL, not both")
+    if not (targets_file or targets_query):
+        if canary:
+            raise BadInput("--canary picks the first wave from --targets or --targets-query: give one (a rollout "
+                           "already in the ledger keeps its waves)")
+        return None
     chosen = fleet_api.load_targets(targets_file) if targets_file else \
         fleet_api.targets_from_query(ledger, targets_query)
     return chosen.with_canaries(canary.split(",")) if canary else chosen
 
 
-def _run_rollout(ledger, action, phase, settings, targets_file, targets_query, parallel, max_failures, join, canary,
-                 as_json, reopen=False):
+def _run_rollout(ledger_dsn, action, phase, settings, parallel, max_failures, join, as_json, targets=(None,) * 3,
+                 resume=False):
+    """targets: (--targets, --targets-query, --canary)."""
     from . import fleet as fleet_api
     from .fleet.live import LiveTable
 
-    if join is not None or reopen:
-        if targets_file or targets_query or canary:
-            raise BadInput("a rollout already in the ledger keeps its targets: leave out --targets, "
-                           "--targets-query and --canary")
-        rollout_id = join
-        if reopen:
-            rollout, again = fleet_api.reopen(ledger, join)
-            rollout_id = rollout.id
-            err().print(f"rollout {rollout.id}: {again} target(s) to try again", markup=False)
-    else:
-        chosen = _chosen_fleet(ledger, targets_file, targets_query, canary)
-        rollout = fleet_api.start(ledger, chosen, action, phase, max_failures=max_failures, settings=settings)
-        rollout_id = rollout.id
-        err().print(f"rollout {rollout.id} started: {action}{f' phase {phase}' if phase is not None else ''} on "
-                    f"{len(chosen.targets)} targets in {len(chosen.waves)} wave(s): {', '.join(chosen.waves)}",
-                    markup=False)
-    total = len(fleet_api.rollout_report(ledger, rollout_id)["targets"])
+    ledger = _ledger(ledger_dsn)
+    chosen = _chosen_fleet(ledger, *targets)
+    rollout, said = fleet_api.rollout_to_run(ledger, action, phase, fleet=chosen, join=join, resume=resume,
+                                             max_failures=max_failures, settings=settings)
+    err().print(said, markup=False)
+    total = len(fleet_api.rollout_report(ledger, rollout.id)["targets"])
     with LiveTable(err(), total, live=err().is_terminal and not as_json) as table:
-        finished = fleet_api.work(ledger, rollout_id, parallel=parallel, settings=settings, watcher=table)
-    report = fleet_api.rollout_report(ledger, rollout_id)
+        finished = fleet_api.work(ledger, rollout.id, parallel=parallel, settings=settings, watcher=table)
+    report = fleet_api.rollout_report(ledger, rollout.id)
     _show(report, as_json, "print_rollout")
     if finished.state == "stopped":
         raise FleetStopped(f"rollout {finished.id} stopped: {report['rollout']['failed']} target(s) failed; fix "
@@ -705,8 +701,8 @@ def fleet_apply(project, ledger_dsn, targets_file, targets_query, parallel, max_
                 as_json, **run):
     """Apply phases on every target, a wave at a time: a wave starts when every target before it passed its
     migrations, post-checks and key-query comparison. Exit 12 when the rollout stopped on a failure."""
-    _run_rollout(_ledger(ledger_dsn), "apply", phase, _settings(project, **run), targets_file, targets_query,
-                 parallel, max_failures, join, canary, as_json)
+    _run_rollout(ledger_dsn, "apply", phase, _settings(project, **run), parallel, max_failures, join, as_json,
+                 targets=(targets_file, targets_query, canary))
 
 
 @fleet.command("rollback")
@@ -721,8 +717,8 @@ def fleet_apply(project, ledger_dsn, targets_file, targets_query, parallel, max_
 def fleet_rollback(project, ledger_dsn, targets_file, targets_query, parallel, max_failures, join, canary, phase,
                    as_json, **run):
     """Roll back PHASE on every target, canary wave first; targets without it are skipped."""
-    _run_rollout(_ledger(ledger_dsn), "rollback", phase, _settings(project, **run), targets_file, targets_query,
-                 parallel, max_failures, join, canary, as_json)
+    _run_rollout(ledger_dsn, "rollback", phase, _settings(project, **run), parallel, max_failures, join, as_json,
+                 targets=(targets_file, targets_query, canary))
 
 
 @fleet.command("resume")
@@ -738,8 +734,7 @@ def fleet_rollback(project, ledger_dsn, targets_file, targets_query, parallel, m
 def fleet_resume(project, ledger_dsn, rollout_id, parallel, as_json, **run):
     """Go on with a stopped rollout, or one whose runner died: failed targets and those of runners that are gone
     run again (their own history skips or resumes what they did)."""
-    _run_rollout(_ledger(ledger_dsn), None, None, _settings(project, **run), None, None, parallel, 0, rollout_id,
-                 None, as_json, reopen=True)
+    _run_rollout(ledger_dsn, None, None, _settings(project, **run), parallel, 0, rollout_id, as_json, resume=True)
 
 
 @fleet.command("status")
@@ -754,7 +749,7 @@ def fleet_status(project, ledger_dsn, targets_file, targets_query, rollout_id, a
     from . import fleet as fleet_api
 
     ledger = _ledger(ledger_dsn)
-    chosen = _chosen_fleet(ledger, targets_file, targets_query, None) if targets_file or targets_query else None
+    chosen = _chosen_fleet(ledger, targets_file, targets_query, None)
     _show(fleet_api.fleet_status(ledger, chosen, settings=_plain_settings(project), rollout_id=rollout_id),
           as_json, "print_fleet_status")
 

@@ -5,9 +5,10 @@ targets.py (which databases, in which waves) -> ledger.py (the rollout's record 
 """
 
 from .ledger import APPLY, ROLLBACK, Ledger, Rollout
-from .rollout import Watcher, reopen, start, work
+from .rollout import Watcher, reopen, rollout_to_run, start, work
 from .status import fleet_status, rollout_report
 from .targets import Fleet, FleetTarget, load_targets, targets_from_query
 
 __all__ = ["APPLY", "ROLLBACK", "Fleet", "FleetTarget", "Ledger", "Rollout", "Watcher", "fleet_status",
-           "load_targets", "reopen", "rollout_report", "start", "targets_from_query", "work"]
+           "load_targets", "reopen", "rollout_report", "rollout_to_run", "start", "targets_from_query",
+           "work"]

@@ -74,6 +74,33 @@ def start(ledger_target: Target, fleet: Fleet, action: str, phase: int | None, *
         ledger.close()
 
 
+def rollout_to_run(ledger_target: Target, action: str | None = None, phase: int | None = None, *,
+                   fleet: Fleet | None = None, join: int | None = None, resume: bool = False, max_failures: int = 0,
+                   settings: Settings = Settings()) -> tuple[Rollout, str]:
+    """The rollout a runner is to work on (then `work`), and one line saying which: a new one of `action` over
+    `fleet`; the one `join` names, as the ledger has it; or (resume) that one, else the latest, with its failed
+    targets pending again. A rollout in the ledger keeps its targets: giving a fleet with it is refused."""
+    if join is None and not resume:
+        if fleet is None:
+            raise BadInput("give the targets: --targets FILE or --targets-query SQL (one of them)")
+        rollout = start(ledger_target, fleet, action, phase, max_failures=max_failures, settings=settings)
+        what = f"{action}{f' phase {phase}' if phase is not None else ''}"
+        return rollout, (f"rollout {rollout.id} started: {what} on {len(fleet.targets)} targets in "
+                         f"{len(fleet.waves)} wave(s): {', '.join(fleet.waves)}")
+    if fleet is not None:
+        raise BadInput("a rollout already in the ledger keeps its targets: leave out --targets, --targets-query "
+                       "and --canary")
+    if resume:
+        rollout, again = reopen(ledger_target, join)
+        return rollout, f"rollout {rollout.id}: {again} target(s) to try again"
+    ledger = Ledger(ledger_target)
+    try:
+        rollout = _existing(ledger, join)
+    finally:
+        ledger.close()
+    return rollout, f"rollout {rollout.id}: joined ({rollout.state})"
+
+
 def reopen(ledger_target: Target, rollout_id: int | None = None) -> tuple[Rollout, int]:
     """resume: the rollout (the latest by default) with its failed targets pending again."""
     ledger = Ledger(ledger_target)

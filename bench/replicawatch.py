@@ -12,18 +12,13 @@ import statistics
 from dataclasses import dataclass
 
 from toolkit.connection import Target
+from toolkit.throttle import STANDBYS
 
 from .sampling import Sampler
 
 EVERY = 0.1  # seconds between looks
 
-_STANDBYS = """
-SELECT application_name,
-       CASE WHEN pg_wal_lsn_diff(pg_current_wal_flush_lsn(), replay_lsn) > 0
-            THEN coalesce(extract(epoch FROM replay_lag), 0) ELSE 0 END,
-       coalesce(pg_wal_lsn_diff(pg_current_wal_flush_lsn(), replay_lsn), 0)
-FROM pg_stat_replication
-"""
+_STANDBYS = f"SELECT standby, coalesce(lag_seconds, 0), coalesce(bytes_behind, 0) FROM ({STANDBYS}) AS s"
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,61 @@ def test_phase_7_backfills_read_each_row_about_once_not_every_done_row_again_eac
     assert result.exit_code == OK, result.output
     assert sql("SELECT count(*) FROM apps WHERE manifest_version = '1.0.0'") == [(3000,)]
     assert sql("SELECT count(*) FROM rooms WHERE app_manifest_version = '1.0.0'") == [(3000,)]
+
+
+# A keyset batch: the runner keeps the greatest key each batch returns in toolkit.batch_after for the next.
+KEYSET_PROJECT = {
+    "migrations/0001_items.sql":
+        "CREATE TABLE items (id bigint PRIMARY KEY, done boolean NOT NULL DEFAULT false);\n"
+        "INSERT INTO items (id) SELECT g FROM generate_series(1, 3000) AS g;\n",
+    "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+    "migrations/0101_mark_items.sql":
+        "-- toolkit:batch\n"
+        "UPDATE items SET done = true WHERE id IN (\n"
+        "    SELECT id FROM items\n"
+        "    WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0) AND NOT done\n"
+        "    ORDER BY id LIMIT current_setting('toolkit.batch_size')::integer\n"
+        ")\nRETURNING id;\n",
+    "rollbacks/0101_mark_items.sql": "UPDATE items SET done = false;\n",
+}
+BATCHES_OF_50 = ("--batch-size", "50", "--batch-pause", "0", "--fixed-batches")
+
+
+def test_a_keyset_batch_reads_each_row_about_once_where_a_rescanning_batch_reads_the_done_rows_again(
+        toolkit, sql, project, monkeypatch):
+    # the plans a large table gets (walk the primary key), which 3000 rows would not get by cost
+    monkeypatch.setenv("PGOPTIONS", "-c enable_seqscan=off -c enable_bitmapscan=off -c enable_hashjoin=off "
+                                    "-c enable_mergejoin=off -c jit=off")
+    rescanning = dict(KEYSET_PROJECT)
+    rescanning["migrations/0101_mark_items.sql"] = KEYSET_PROJECT["migrations/0101_mark_items.sql"].replace(
+        "id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0) AND ", "").replace(
+        "\nRETURNING id", "")
+    read = {}
+    for name, files in (("keyset", KEYSET_PROJECT), ("rescanning", rescanning)):
+        root = project(files)
+        assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+        before = _rows_read(sql, "items", 0)
+        result = toolkit("apply", "--phase", "1", *BATCHES_OF_50, project=root)
+        assert result.exit_code == OK, result.output
+        assert sql("SELECT count(*) FROM items WHERE done") == [(3000,)]
+        read[name] = _rows_read(sql, "items", 3000) - before
+        assert toolkit("rollback", "--phase", "1", project=root).exit_code == OK
+        assert toolkit("rollback", "--phase", "0", project=root).exit_code == OK
+    # 60 batches: from the start each time, 50 + 100 + ... + 3000 rows; after the last key, each row a few times
+    assert read["keyset"] < 10 * 3000 < 30 * 3000 < read["rescanning"], read
+
+
+def test_a_keyset_batch_looks_from_the_start_once_more_so_a_row_changed_behind_it_is_done(toolkit, sql, project):
+    files = dict(KEYSET_PROJECT)
+    files["migrations/0001_items.sql"] += (  # once the batches pass item 2000, item 10 (long done) is undone
+        "CREATE FUNCTION undo_item_10() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN UPDATE items SET done = false WHERE id = 10; RETURN NULL; END $$;\n"
+        "CREATE TRIGGER items_undo_10 AFTER UPDATE ON items FOR EACH ROW WHEN (NEW.id = 2000)\n"
+        "    EXECUTE FUNCTION undo_item_10();\n")
+    files["rollbacks/0001_items.sql"] = "DROP TABLE items;\nDROP FUNCTION undo_item_10();\n"
+    root = project(files)
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("apply", "--phase", "1", *BATCHES_OF_50, project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM items WHERE NOT done") == [(0,)]
+    assert "3001 rows so far" in result.stderr  # item 10 twice: the last look from the start found it again

@@ -239,3 +239,22 @@ def test_rollback_cascade_goes_down_newest_first(project):
 def test_unknown_phase_is_refused(project):
     with pytest.raises(BadInput, match="phase 7 does not exist"):
         phases(project).phase(7)
+
+
+BATCH_WITHOUT_LIMIT = "-- toolkit:batch\nUPDATE a SET id = id + 1 WHERE id < 0;\n"
+KEYSET_WITHOUT_RETURNING = (
+    "-- toolkit:batch\nUPDATE a SET id = -id WHERE id IN (SELECT id FROM a\n"
+    "    WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0)\n"
+    "    ORDER BY id LIMIT current_setting('toolkit.batch_size')::integer);\n")
+
+
+@pytest.mark.parametrize("statement, says", [
+    (BATCH_WITHOUT_LIMIT, "migrations/0101_b.sql:2: a batched statement must limit itself with "
+                          "current_setting('toolkit.batch_size')"),
+    (KEYSET_WITHOUT_RETURNING, "migrations/0101_b.sql:2: a batch that reads toolkit.batch_after returns its key: "
+                               "an INSERT, UPDATE or DELETE ending in RETURNING key"),
+])
+def test_a_batch_that_cannot_end_or_resume_is_refused_naming_its_line(project, statement, says):
+    message = refusal({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
+                       "migrations/0101_b.sql": statement, "rollbacks/0101_b.sql": "SELECT 1;\n"}, project)
+    assert says in message

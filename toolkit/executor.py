@@ -39,7 +39,7 @@ from .history import STATEMENTS_DONE, History
 from .locks import LongTransactionWait, TableLock
 from .plan import Migration
 from .progress import Progress
-from .sql import BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
+from .sql import BATCH_AFTER_SETTING, BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
 from .throttle import Limits, decide, read_signals, waiting_clients
 
 
@@ -142,7 +142,7 @@ class Executor:
             self._set_timeouts(self.timeouts.lock_timeout, local=True)
             budget = LockBudget(self.timeouts.lock_timeout)  # one for all the script's statements
             for statement in script.statements:
-                self._execute(script, statement, budget)
+                self._execute(script, statement, budget=budget)
             record(migration, _elapsed_ms(started))
         faults.boundary()
 
@@ -164,7 +164,7 @@ class Executor:
                     if statement.builds_index:
                         self._drop_if_invalid(statement.builds_index)
                     self._set_timeouts(wait, local=False)
-                    self._execute(script, statement, LockBudget(wait))
+                    self._execute(script, statement, budget=LockBudget(wait))
 
                 self._with_lock_retries(migration.name, statement.locks, attempt)
             faults.boundary()
@@ -178,23 +178,31 @@ class Executor:
     def _in_batches(self, migration: Migration, script: Script, statement: Statement) -> None:
         batches = rows = 0
         size, pause = self.batching.size, self.batching.pause
+        after = ""  # a keyset batch's resume point; a new run (after a crash too) starts from the beginning
         table = _relation_name(statement)
         baseline = waiting_clients(self.conn)  # what clients wait on before this step adds its own load
         while True:
-            def one_batch(size=size):
+            def one_batch(size=size, after=after):
                 with self.conn.transaction():
                     self._set_timeouts(self.timeouts.lock_timeout, local=True)
-                    self.conn.execute("SELECT set_config(%s, %s, true)", (BATCH_SIZE_SETTING, str(size)))
-                    return self._execute(script, statement)
+                    self.conn.execute("SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                                      (BATCH_SIZE_SETTING, str(size), BATCH_AFTER_SETTING, after))
+                    if statement.keyset:
+                        return self._execute(script, statement, _with_last_key(statement)).fetchone()
+                    return self._execute(script, statement).rowcount, None
 
             started = time.monotonic()
-            touched = self._with_lock_retries(migration.name, statement.locks, one_batch)
+            touched, last_key = self._with_lock_retries(migration.name, statement.locks, one_batch)
             elapsed = time.monotonic() - started
             faults.boundary()
+            if touched <= 0 and after:
+                after = ""  # nothing left past the last key: one look from the start, for rows changed behind it
+                continue
             if touched <= 0:
                 if rows:
                     self._analyze(statement)
                 return
+            after = last_key or ""
             batches, rows = batches + 1, rows + touched
             self.progress.batch_done(migration, batches, rows)
             decision = decide(size, pause, read_signals(self.conn, table, elapsed, touched, baseline),
@@ -264,17 +272,19 @@ class Executor:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 
-    def _execute(self, script: Script, statement: Statement, budget: LockBudget | None = None) -> int:
+    def _execute(self, script: Script, statement: Statement, text: str | None = None,
+                 budget: LockBudget | None = None) -> psycopg.Cursor:
+        """Runs the statement (or `text`, a query built around it) and returns its cursor."""
         faults.boundary()
         try:
             locks = statement.explicit_locks if budget else ()
             if not locks:
-                return self.conn.execute(statement.text).rowcount
+                return self.conn.execute(text or statement.text)
             with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
                 for lock in locks:
                     self._lock(lock, budget)
                 self._set_lock_timeout(budget.seconds)  # locks it takes that are not read from its syntax tree
-                return self.conn.execute(statement.text).rowcount
+                return self.conn.execute(text or statement.text)
         except psycopg.Error as exc:
             message = exc.diag.message_primary or " ".join(str(exc).split())
             if self.conn.broken:
@@ -331,6 +341,14 @@ class Executor:
 def _relation_name(statement: Statement) -> str:
     relation = written_table(statement.node)
     return ".".join(sql.Identifier(p).as_string(None) for p in (relation.schemaname, relation.relname) if p)
+
+
+def _with_last_key(statement: Statement) -> str:
+    """A keyset batch as one query: how many rows it returned, and the greatest of their keys (the first column
+    of its RETURNING), as text, ordered by the key's own type and collation."""
+    return (f"WITH toolkit_batch AS (\n{statement.text}\n)\n"
+            "SELECT (SELECT count(*) FROM toolkit_batch),\n"
+            "       (SELECT b.k FROM toolkit_batch AS b (k) ORDER BY b.k DESC NULLS LAST LIMIT 1)::text")
 
 
 def _progress(done: int, script: Script) -> str:

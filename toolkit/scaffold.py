@@ -42,12 +42,19 @@ _BODIES = {
 -- A batched data step: the statement below the directive runs again and again, each batch its own
 -- short transaction, until it touches no row. It must pick only rows not yet done, and limit
 -- itself with current_setting('toolkit.batch_size') (apply --batch-size, --batch-pause).
+-- It returns its key, so each batch starts after the greatest key the one before returned
+-- (toolkit.batch_after, '' before the first): without that, every batch walks the done rows
+-- again from the start. At the end the runner looks from the start once more.
 -- toolkit:batch
 -- UPDATE table_name SET new_column = old_column
 -- WHERE id IN (
---     SELECT id FROM table_name WHERE new_column IS NULL AND old_column IS NOT NULL
+--     SELECT id FROM table_name
+--     WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0)
+--         AND new_column IS NULL AND old_column IS NOT NULL
+--     ORDER BY id
 --     LIMIT current_setting('toolkit.batch_size')::integer
--- );
+-- )
+-- RETURNING id;
 """, """\
 -- Undo the backfill (it may be batched too), or, if the old values are gone for good:
 -- -- toolkit:irreversible REASON

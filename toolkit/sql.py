@@ -49,6 +49,7 @@ class Statement:
     needs_autocommit: bool
     builds_index: IndexTarget | None = None
     batched: bool = False  # repeated, one transaction per batch, until it touches no row
+    keyset: bool = False  # a batch that reads toolkit.batch_after: each starts after the last key the one before returned
     # Tables a new foreign key references, (schema, name): locked before the statement, in the order an
     # application writes (parent row, then child), because ALTER TABLE locks the child first and would
     # otherwise hold it while it waits for a writer that is about to insert the child.
@@ -275,6 +276,7 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
     target = None
     if isinstance(node, ast.IndexStmt) and node.concurrent:
         target = IndexTarget(schema=node.relation.schemaname, name=node.idxname)
+    batched = _batched(directives, node, text, path, line, problems)
     return Statement(
         text=text,
         line=line,
@@ -283,7 +285,8 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
         node=node,
         needs_autocommit=concurrent or _never_in_transaction(node),
         builds_index=target,
-        batched=_batched(directives, node, text, path, line, problems),
+        batched=batched,
+        keyset=batched and _keyset(node, text, path, line, problems),
         locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
         locks=taken_by(node),
     )
@@ -296,6 +299,7 @@ _DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
 # above the first statement; irreversible: a rollback that cannot be written (_irreversible).
 DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible"}
 BATCH_SIZE_SETTING = "toolkit.batch_size"
+BATCH_AFTER_SETTING = "toolkit.batch_after"  # the greatest key the batch before returned; '' before the first
 
 
 def _directives(leading_comments: str, path: Path, line: int, problems: list) -> set[str]:
@@ -317,6 +321,18 @@ def _batched(directives: set[str], node, text: str, path: Path, line: int, probl
     if BATCH_SIZE_SETTING not in text:
         problems.append(PlanError(path, "a batched statement must limit itself with "
                                         f"current_setting('{BATCH_SIZE_SETTING}')", line))
+        return False
+    return True
+
+
+def _keyset(node, text: str, path: Path, line: int, problems: list) -> bool:
+    """A batch reading toolkit.batch_after returns its key: the runner keeps the greatest for the next batch."""
+    if BATCH_AFTER_SETTING not in text:
+        return False
+    returning = getattr(node, "returningClause", None)
+    if not isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) or not (returning and returning.exprs):
+        problems.append(PlanError(path, f"a batch that reads {BATCH_AFTER_SETTING} returns its key: an INSERT, "
+                                        "UPDATE or DELETE ending in RETURNING key (the first column returned)", line))
         return False
     return True
 

@@ -155,3 +155,11 @@ def test_the_erd_in_docs_phases_is_what_toolkit_erd_draws_today(platform):
     result = run(platform, "erd")
     assert result.exit_code == OK, result.output
     assert drawn == result.stdout, "docs/phases.md's ERD is stale: paste `toolkit erd` on phases 0-7 there"
+
+
+def test_the_phase_0_erd_in_the_readme_is_what_toolkit_erd_draws_of_phase_0(database_before):
+    page = (REPO / "README.md").read_text()
+    drawn = page.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    result = run(database_before(1), "erd")  # a database at phase 0
+    assert result.exit_code == OK, result.output
+    assert drawn == result.stdout, "the README's phase 0 ERD is stale: paste `toolkit erd` of a phase 0 database"

@@ -89,7 +89,7 @@ class Admin:
     DATABASE: every test makes and drops at least one, and a new connection each time was 10 ms twice."""
 
     def __init__(self, target: Target):
-        self.target, self.conn = target, None
+        self.target, self.conn, self._version = target, None, None
 
     def execute(self, statement: str) -> None:
         for attempt in (1, 2):
@@ -102,6 +102,18 @@ class Admin:
                 if not self.conn.broken or attempt == 2:  # an answer from the server is the test's to see
                     raise
                 self.conn = None  # a test terminated it: connect again, once
+
+    def create_database(self, name: str, template: str = "template1") -> None:
+        """A copy of the template. From PostgreSQL 15, by copying its files (one checkpoint, which costs little
+        with fsync off) rather than writing every page to WAL: half the time for the platform's templates."""
+        strategy = " STRATEGY FILE_COPY" if self.server_version() >= 150000 else ""
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+
+    def server_version(self) -> int:
+        if self._version is None:
+            with self.target.connect() as conn:
+                self._version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+        return self._version
 
     def close(self) -> None:
         if self.conn is not None:
@@ -119,7 +131,7 @@ def admin(server):
 def db(server, admin):
     """A Target for a fresh, empty database, dropped after the test."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.create_database(name)
     yield server.with_database(name)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -133,8 +145,7 @@ def templates(server, admin):
         if (n, sample) in built:
             return built[(n, sample)]
         name = f"tpl_{uuid.uuid4().hex[:10]}"
-        admin.execute(f'CREATE DATABASE "{name}"' if n == 0 else
-                      f'CREATE DATABASE "{name}" TEMPLATE "{at_phase(n - 1, sample)}"')
+        admin.create_database(name, *([at_phase(n - 1, sample)] if n else []))
         if n > 0:
             target = server.with_database(name)
             result = CliRunner().invoke(cli, ["apply", "--phase", str(n - 1)],
@@ -163,7 +174,7 @@ def clone_of(server, admin):
 
     def clone(template: str):
         name = f"t_{uuid.uuid4().hex[:12]}"
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        admin.create_database(name, template)
         made.append(name)
         return server.with_database(name)
 

@@ -190,34 +190,48 @@ def test_phase_7_backfills_read_each_row_about_once_not_every_done_row_again_eac
 
 
 # A keyset batch: the runner keeps the greatest key each batch returns in toolkit.batch_after for the next.
-KEYSET_PROJECT = {
-    "migrations/0001_items.sql":
-        "CREATE TABLE items (id bigint PRIMARY KEY, done boolean NOT NULL DEFAULT false);\n"
-        "INSERT INTO items (id) SELECT g FROM generate_series(1, 3000) AS g;\n",
-    "rollbacks/0001_items.sql": "DROP TABLE items;\n",
-    "migrations/0101_mark_items.sql":
-        "-- toolkit:batch\n"
-        "UPDATE items SET done = true WHERE id IN (\n"
-        "    SELECT id FROM items\n"
-        "    WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0) AND NOT done\n"
-        "    ORDER BY id LIMIT current_setting('toolkit.batch_size')::integer\n"
-        ")\nRETURNING id;\n",
-    "rollbacks/0101_mark_items.sql": "UPDATE items SET done = false;\n",
+KEYS = {  # key type -> (the key of row g, the smallest key: where the first batch starts)
+    "bigint": ("g", "0"),
+    "uuid": ("md5(g::text)::uuid", "'00000000-0000-0000-0000-000000000000'"),
+    "text": ("md5(g::text)", "''"),
 }
+
+
+def keyset_project(key_type: str = "bigint") -> dict[str, str]:
+    key, smallest = KEYS[key_type]
+    return {
+        "migrations/0001_items.sql":
+            f"CREATE TABLE items (id {key_type} PRIMARY KEY, done boolean NOT NULL DEFAULT false);\n"
+            f"INSERT INTO items (id) SELECT {key} FROM generate_series(1, 3000) AS g;\n",
+        "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+        "migrations/0101_mark_items.sql":
+            "-- toolkit:batch\n"
+            "UPDATE items SET done = true WHERE id IN (\n"
+            "    SELECT id FROM items\n"
+            f"    WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::{key_type}, "
+            f"{smallest}) AND NOT done\n"
+            "    ORDER BY id LIMIT current_setting('toolkit.batch_size')::integer\n"
+            ")\nRETURNING id;\n",
+        "rollbacks/0101_mark_items.sql": "UPDATE items SET done = false;\n",
+    }
+
+
 BATCHES_OF_50 = ("--batch-size", "50", "--batch-pause", "0", "--fixed-batches")
 
 
+@pytest.mark.parametrize("key_type", sorted(KEYS))
 def test_a_keyset_batch_reads_each_row_about_once_where_a_rescanning_batch_reads_the_done_rows_again(
-        toolkit, sql, project, monkeypatch):
+        toolkit, sql, project, monkeypatch, key_type):
     # the plans a large table gets (walk the primary key), which 3000 rows would not get by cost
     monkeypatch.setenv("PGOPTIONS", "-c enable_seqscan=off -c enable_bitmapscan=off -c enable_hashjoin=off "
                                     "-c enable_mergejoin=off -c jit=off")
-    rescanning = dict(KEYSET_PROJECT)
-    rescanning["migrations/0101_mark_items.sql"] = KEYSET_PROJECT["migrations/0101_mark_items.sql"].replace(
-        "id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0) AND ", "").replace(
-        "\nRETURNING id", "")
+    keyset = keyset_project(key_type)
+    rescanning = dict(keyset)
+    step = keyset["migrations/0101_mark_items.sql"]
+    rescanning["migrations/0101_mark_items.sql"] = step[:step.index("WHERE id >") + 6] + \
+        step[step.index("AND NOT done") + 4:].replace("\nRETURNING id", "")
     read = {}
-    for name, files in (("keyset", KEYSET_PROJECT), ("rescanning", rescanning)):
+    for name, files in (("keyset", keyset), ("rescanning", rescanning)):
         root = project(files)
         assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
         before = _rows_read(sql, "items", 0)
@@ -232,7 +246,7 @@ def test_a_keyset_batch_reads_each_row_about_once_where_a_rescanning_batch_reads
 
 
 def test_a_keyset_batch_looks_from_the_start_once_more_so_a_row_changed_behind_it_is_done(toolkit, sql, project):
-    files = dict(KEYSET_PROJECT)
+    files = keyset_project()
     files["migrations/0001_items.sql"] += (  # once the batches pass item 2000, item 10 (long done) is undone
         "CREATE FUNCTION undo_item_10() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN UPDATE items SET done = false WHERE id = 10; RETURN NULL; END $$;\n"

@@ -38,7 +38,7 @@ def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(
     server = primary.target()
     try:
         before = databases(server)
-        live_load.main(["--smoke", "--users", "2000", "--baseline", "1", "--settle", "0.3", "--rate", "40",
+        live_load.main(["--smoke", "--users", "1000", "--baseline", "0.5", "--settle", "0.3", "--rate", "40",
                         "--report-every", "0.2", "--rounds", "2", "--sides", "adaptive,naive", "--dsn", server.dsn,
                         "--out", str(tmp_path)])
     finally:

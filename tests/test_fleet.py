@@ -348,3 +348,23 @@ def test_fleet_rollback_undoes_the_phase_canary_first_and_skips_targets_without_
     assert_each_wave_started_after_the_one_before_finished(ledger_rows(db))
     for name, dsn in members:
         assert applied_phases(reach(dsn, "FLEET_PW_HERE"), root) == [0], name
+
+
+def test_a_rollout_run_from_python_as_docs_fleet_md_shows_applies_every_target_canary_first(db, server, tenants,
+                                                                                            project, tmp_path):
+    from toolkit import Settings, fleet as fleet_api
+
+    root = project(SMALL)
+    members = tenants(server, 3, root, "FLEET_PW_HERE")
+    path = targets_file(tmp_path / "targets.toml", [members], {name: "FLEET_PW_HERE" for name, _ in members})
+    targets = fleet_api.load_targets(path).with_canaries([members[2][0]])
+    rollout, said = fleet_api.rollout_to_run(db, fleet_api.APPLY, 1, fleet=targets, settings=Settings(project=root))
+    finished = fleet_api.work(db, rollout.id, parallel=2, settings=Settings(project=root))
+    assert said.startswith(f"rollout {rollout.id} started: apply phase 1 on 3 targets in 2 wave(s): canary, wave1")
+    assert finished.state == "completed"
+    assert fleet_api.rollout_report(db, rollout.id)["rollout"]["passed"] == 3
+    rows = ledger_rows(db, rollout.id)
+    assert [row[0] for row in rows if row[1] == 0] == [members[2][0]]  # the canary's wave ran first
+    assert_each_wave_started_after_the_one_before_finished(rows)
+    for name, dsn in members:
+        assert applied_phases(reach(dsn, "FLEET_PW_HERE"), root) == [0, 1], name

@@ -46,8 +46,10 @@ def test_phase_2_gives_every_user_one_free_subscription_and_credits(toolkit, sql
 @pytest.mark.slow
 def test_batched_step_killed_in_the_middle_resumes_to_the_same_rows(db, twin, toolkit):
     env = {**os.environ, "DATABASE_URL": db.dsn}
+    # fixed batches: adaptive ones grow and their pauses shrink, and the run could end before the kill lands
     runner = subprocess.Popen([sys.executable, "-m", "toolkit", "apply", "--phase", "2", "--batch-size", "200",
-                               "--batch-pause", "0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--batch-pause", "0.1", "--fixed-batches"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while rows(db, "SELECT count(*) FROM user_subscriptions")[0][0] < 600:

@@ -88,8 +88,8 @@ class Admin:
     """One autocommit connection to the server's maintenance database, for the suite's CREATE and DROP
     DATABASE: every test makes and drops at least one, and a new connection each time was 10 ms twice."""
 
-    def __init__(self, target: Target):
-        self.target, self.conn, self._version = target, None, None
+    def __init__(self, target: Target, server_version: int):
+        self.target, self.conn, self.server_version = target, None, server_version
 
     def execute(self, statement: str) -> None:
         for attempt in (1, 2):
@@ -105,15 +105,9 @@ class Admin:
 
     def create_database(self, name: str, template: str = "template1") -> None:
         """A copy of the template. From PostgreSQL 15, by copying its files (one checkpoint, which costs little
-        with fsync off) rather than writing every page to WAL: half the time for the platform's templates."""
-        strategy = " STRATEGY FILE_COPY" if self.server_version() >= 150000 else ""
+        with fsync off) rather than writing every page to WAL: 19 ms a copy instead of 30 ms here."""
+        strategy = " STRATEGY FILE_COPY" if self.server_version >= 150000 else ""
         self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
-
-    def server_version(self) -> int:
-        if self._version is None:
-            with self.target.connect() as conn:
-                self._version = int(conn.execute("SHOW server_version_num").fetchone()[0])
-        return self._version
 
     def close(self) -> None:
         if self.conn is not None:
@@ -121,8 +115,8 @@ class Admin:
 
 
 @pytest.fixture(scope="session")
-def admin(server):
-    admin = Admin(server)
+def admin(server, server_version):
+    admin = Admin(server, server_version)
     yield admin
     admin.close()
 

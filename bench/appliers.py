@@ -12,9 +12,9 @@ from pathlib import Path
 
 from toolkit import api
 from toolkit.connection import Target
-from toolkit.executor import Batching
+from toolkit.runner.executor import Batching
 from toolkit.plan import load_plan
-from toolkit.progress import Progress
+from toolkit.runner.progress import Progress
 
 from . import REPO
 from .workload import Run

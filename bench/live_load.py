@@ -31,7 +31,7 @@ import psycopg
 
 from toolkit import api
 from toolkit.connection import Target
-from toolkit.executor import Batching
+from toolkit.runner.executor import Batching
 from toolkit.sample_data import load_sample_data
 
 from . import REPO

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from toolkit.connection import Target
-from toolkit.throttle import STANDBYS
+from toolkit.runner.throttle import STANDBYS
 
 from .sampling import Sampler
 

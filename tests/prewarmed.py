@@ -14,8 +14,8 @@ import sys
 
 _FORKER = r"""
 import json, os, sys
-import toolkit.cli, toolkit.api, toolkit.session, toolkit.executor, toolkit.plan, toolkit.catalog.fingerprint
-from toolkit import faults
+import toolkit.cli, toolkit.api, toolkit.runner.session, toolkit.runner.executor, toolkit.plan, toolkit.catalog.fingerprint
+from toolkit.runner import faults
 
 for line in sys.stdin:
     request = json.loads(line)

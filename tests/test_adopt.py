@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.cli import ADOPT_REFUSED, BAD_INPUT, FINDINGS, OK
-from toolkit.sql import parse_statements
+from toolkit.plan.sql import parse_statements
 
 REPO = Path(__file__).resolve().parent.parent
 

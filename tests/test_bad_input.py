@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from toolkit import api
 from toolkit.cli import (BAD_INPUT, CANNOT_CONNECT, LOCK_HELD, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK, cli)
-from toolkit.runlock import LOCK_KEY
+from toolkit.runner.runlock import LOCK_KEY
 
 VALID = {
     "migrations/0001_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",

@@ -163,7 +163,7 @@ def test_version_prints_the_installed_version():
 
 def test_the_cli_defaults_are_the_runners_defaults():
     from toolkit import cli as module
-    from toolkit.executor import Batching, Timeouts
+    from toolkit.runner.executor import Batching, Timeouts
     from toolkit.lint import SUPPORTED_MAJORS
 
     assert (module.LOCK_TIMEOUT, module.LOCK_RETRIES, module.LONG_TRANSACTION_WAIT, module.CONCURRENT_LOCK_TIMEOUT) \

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from toolkit import api
 from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, OK, cli
 from toolkit.local_server import LocalServer, find_bindir
-from toolkit.runlock import LOCK_KEY
+from toolkit.runner.runlock import LOCK_KEY
 
 from conftest import database, one, until
 

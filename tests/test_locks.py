@@ -3,7 +3,7 @@
 import pytest
 from pglast import parse_sql
 
-from toolkit.locks import taken_by
+from toolkit.plan.lock_modes import taken_by
 
 
 def locks_of(statement: str) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit import api
 from toolkit.cli import BAD_INPUT, LOCK_HELD, OK, STEP_ROLLED_BACK
-from toolkit.runlock import LOCK_KEY
+from toolkit.runner.runlock import LOCK_KEY
 
 TABLE = {
     "migrations/0001_items.sql": "CREATE TABLE items (id bigint, code text);\n",

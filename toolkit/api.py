@@ -13,18 +13,18 @@ from dataclasses import replace
 import psycopg
 from psycopg import sql
 
-from .checks import CheckResult, run_checks
+from .runner.checks import CheckResult, run_checks
 from .connection import Target
 from .errors import BadInput, ChecksumMismatch, HumanNeeded
 from .catalog.diff import differences as catalog_differences
 from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .catalog.inspect import inspect
-from .history import AppliedMigration, History
+from .runner.history import AppliedMigration, History
 from .plan import Migration, Phase, Plan, load_plan
-from .progress import Progress
-from .results import (Drift, MigrationStatus, PhaseResult, PhaseStatus, PlannedPhase, PlannedStatement,
+from .runner.progress import Progress
+from .runner.results import (Drift, MigrationStatus, PhaseResult, PhaseStatus, PlannedPhase, PlannedStatement,
                       PlannedStep, Status, StepResult, Verification)
-from .session import Settings, locked_session
+from .runner.session import Settings, locked_session
 
 __all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "erd",
            "ROLLBACK_LEVELS"]

@@ -176,8 +176,8 @@ _DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the plan with eac
 def _settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_wait, concurrent_lock_timeout,
               statement_timeout, batch_size, batch_pause, adaptive, max_replica_lag, max_replica_wait,
               max_slowdown=20.0):
-    from .executor import Batching, Timeouts
-    from .session import Settings
+    from .runner.executor import Batching, Timeouts
+    from .runner.session import Settings
 
     timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
                         statement_timeout=statement_timeout, lock_retries=lock_retries,
@@ -189,7 +189,7 @@ def _settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_w
 
 
 def _plain_settings(project, lock_wait: float = 30.0):
-    from .session import Settings
+    from .runner.session import Settings
 
     return Settings(project=project, lock_wait=lock_wait)
 
@@ -384,7 +384,7 @@ def fingerprint(dsn, as_json, lines):
 def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget, lock_wait, as_json):
     """What a human must resolve (interrupted or failed steps, changed files, INVALID indexes),
     and explicit, logged actions to resolve it. Without actions it only reports; exit 1 if anything is wrong."""
-    from .repair import RepairActions, repair as run_repair
+    from .runner.repair import RepairActions, repair as run_repair
 
     actions = RepairActions(mark_applied, mark_rolled_back, accept_checksum, forget)
     result = run_repair(_target(dsn), actions, settings=_plain_settings(project, lock_wait))
@@ -440,7 +440,7 @@ def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fi
 
 
 def _applied_names(dsn) -> set[str]:
-    from .history import History
+    from .runner.history import History
 
     with _target(dsn).connect("toolkit lint") as conn:
         return set(History(conn).applied())

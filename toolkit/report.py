@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .progress import Progress
+from .runner.progress import Progress
 
 
 def to_json(value) -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 from ..connection import Target
 from ..errors import AdoptRefused, BadInput
 from ..plan import Plan, load_plan
-from ..progress import Progress
-from ..session import Settings, locked_session
+from ..runner.progress import Progress
+from ..runner.session import Settings, locked_session
 from .histories import ForeignHistory, read_history
 
 MANIFEST = "convert.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import BadInput, PlanError
 from ..plan import read_plan
 from ..scaffold import init_project, write_phase_checks
-from ..sql import parse_statements
+from ..plan.sql import parse_statements
 from .source import Part, Source, SourceMigration, holds_sql
 
 MANIFEST = "convert.json"

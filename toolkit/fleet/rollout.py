@@ -19,8 +19,8 @@ from ..connection import Target
 from ..errors import BadInput, RolledBack, ToolkitError
 from ..exit_codes import CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
 from ..plan import load_plan
-from ..progress import Progress
-from ..session import Settings
+from ..runner.progress import Progress
+from ..runner.session import Settings
 from .ledger import APPLY, ROLLBACK, Ledger, Rollout, TargetRow
 from .targets import Fleet
 

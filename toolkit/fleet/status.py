@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .. import api
 from ..connection import Target
 from ..errors import ToolkitError
-from ..session import Settings
+from ..runner.session import Settings
 from .ledger import Ledger, Rollout, TargetRow
 from .targets import Fleet, FleetTarget
 

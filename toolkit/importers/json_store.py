@@ -28,7 +28,7 @@ from typing import Callable
 
 from ..connection import Target
 from ..errors import BadInput
-from ..progress import Progress
+from ..runner.progress import Progress
 from . import common, people
 
 _IDS = uuid.uuid5(uuid.NAMESPACE_URL, "toolkit:json-store")  # namespace of ids derived from store records

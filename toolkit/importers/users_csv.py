@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..connection import Target
 from ..errors import BadInput
-from ..progress import Progress
+from ..runner.progress import Progress
 from . import common, people
 
 USERS_CSV_COLUMNS = ["email", "display_name", "created_at", "last_seen_at", "is_internal", "plan_override",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
-from ..sql import Script, read_script
+from ..plan.sql import Script, read_script
 from .rules import RULES, Finding
 from .safety import check_script, position
 from .schema import KnownSchema

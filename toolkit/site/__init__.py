@@ -19,7 +19,7 @@ from ..catalog.inspect import inspect
 from ..connection import Target
 from ..errors import BadInput
 from ..plan import load_plan
-from ..session import Settings
+from ..runner.session import Settings
 from .pages import index_page, page_of, phase_page, table_page
 
 _ESTIMATES = """

@@ -20,8 +20,8 @@ from importlib.metadata import PackageNotFoundError, version as package_version
 import psycopg
 from psycopg.rows import dict_row
 
-from .errors import BadInput
-from .catalog.fingerprint import Fingerprint
+from ..errors import BadInput
+from ..catalog.fingerprint import Fingerprint
 
 
 def _toolkit_version() -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
-from .errors import PlanError
-from .locks import MODES, TableLock, foreign_key_parents, taken_by
+from ..errors import PlanError
+from .lock_modes import MODES, TableLock, foreign_key_parents, taken_by
 
 # Statements PostgreSQL refuses to run inside a transaction block (VACUUM: see _never_in_transaction).
 _NEVER_IN_TRANSACTION = (ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
@@ -54,7 +54,7 @@ class Statement:
     # application writes (parent row, then child), because ALTER TABLE locks the child first and would
     # otherwise hold it while it waits for a writer that is about to insert the child.
     locks_first: tuple[tuple[str | None, str], ...] = ()
-    locks: tuple[TableLock, ...] = ()  # the table locks it takes (toolkit/locks.py)
+    locks: tuple[TableLock, ...] = ()  # the table locks it takes (toolkit/plan/lock_modes.py)
 
     @property
     def kind(self) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .api import Settings, locked_session
-from .connection import Target
-from .errors import BadInput
+from .session import Settings, locked_session
+from ..connection import Target
+from ..errors import BadInput
 from .history import History
-from .plan import load_plan
+from ..plan import load_plan
 from .progress import Progress
-from .sql import idempotent
+from ..plan.sql import idempotent
 
 
 @dataclass

@@ -11,7 +11,7 @@ The one place that decides:
 - before a step that would stall applications' queries while it waits, a
   transaction already holding a conflicting lock for longer than lock_timeout is
   waited out first, outside the lock queue, and an autovacuum cancelled
-  (toolkit/locks.py);
+  (toolkit/runner/locks.py);
 - a new foreign key locks the table it references before its own, in the order
   applications write (parent, then child), so it cannot deadlock with a signup;
 - a transaction's lock requests share one lock_timeout (LockBudget): it takes each
@@ -34,12 +34,13 @@ import psycopg
 from psycopg import errors as pgerrors, sql
 
 from . import faults
-from .errors import ConnectionLost, StepFailed
+from ..errors import ConnectionLost, StepFailed
 from .history import STATEMENTS_DONE, History
-from .locks import LongTransactionWait, TableLock
-from .plan import Migration
+from ..plan.lock_modes import TableLock
+from .locks import LongTransactionWait
+from ..plan import Migration
 from .progress import Progress
-from .sql import BATCH_AFTER_SETTING, BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
+from ..plan.sql import BATCH_AFTER_SETTING, BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
 from .throttle import Limits, decide, read_signals, waiting_clients
 
 
@@ -86,7 +87,7 @@ class Batching:
     # fixed mode never shrinks a batch that a slow disk makes take seconds (bench/README.md, 2026-12-02).
     size: int = 2000  # rows per batch, read by the statement as current_setting('toolkit.batch_size')
     pause: float = 0.05  # seconds between batches, to leave room for live traffic
-    adaptive: bool = True  # size and pause follow what the server shows (toolkit/throttle.py); False: fixed
+    adaptive: bool = True  # size and pause follow what the server shows (toolkit/runner/throttle.py); False: fixed
     max_replica_lag: float = 1.0  # seconds a standby may replay behind before the batches wait; 0: not watched
     max_replica_wait: float = 600.0  # seconds they wait for it, then the step fails (and the phase rolls back)
 

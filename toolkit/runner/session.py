@@ -13,15 +13,15 @@ from pathlib import Path
 
 import psycopg
 
-from .catalog.fingerprint import Fingerprint, take_fingerprint
+from ..catalog.fingerprint import Fingerprint, take_fingerprint
 from .checks import CheckResult, run_checks
-from .connection import Target
-from .errors import (BadInput, ConnectionLost, HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack,
+from ..connection import Target
+from ..errors import (BadInput, ConnectionLost, HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack,
                      StepFailed)
 from .executor import Batching, Executor, Timeouts
 from .history import History
 from .performance import measure, slowdowns, wrong_queries
-from .plan import Migration, Phase
+from ..plan import Migration, Phase
 from .progress import Progress
 from .results import PhaseResult, StepResult
 from .runlock import runner_lock

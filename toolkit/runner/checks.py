@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import psycopg
 
 from .history import History
-from .plan import Check
+from ..plan import Check
 
 SHOWN_ROWS = 5
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg.rows import dict_row
 
-from .errors import LockHeld, describe_holder
+from ..errors import LockHeld, describe_holder
 
 LOCK_KEY = int.from_bytes(b"toolkit", "big")  # fits a bigint; stable across versions
 _POLL_SECONDS = 0.2

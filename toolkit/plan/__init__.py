@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pglast import ast
 
-from .errors import BadInput, Irreversible, PlanError
+from ..errors import BadInput, Irreversible, PlanError
 from .sql import Script, Statement, read_script, unparsed_script
 
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")

@@ -12,13 +12,12 @@ from pathlib import Path
 
 from toolkit import api
 from toolkit.connection import Target
-from toolkit.runner.executor import Batching
 from toolkit.plan import load_plan
+from toolkit.runner.batches import Batching
 from toolkit.runner.progress import Progress
 
 from . import REPO
 from .workload import Run
-
 
 
 class PhaseClock(Progress):

@@ -31,8 +31,8 @@ import psycopg
 
 from toolkit import api
 from toolkit.connection import Target
-from toolkit.runner.executor import Batching
-from toolkit.sample_data import load_sample_data
+from toolkit.runner.batches import Batching
+from platform_data.sample_data import load_sample_data
 
 from . import REPO
 from .appliers import apply_naively, apply_with_toolkit

@@ -19,9 +19,8 @@ The one place that decides:
   it already holds is never held up for more than lock_timeout in all;
 - an INVALID index left by an earlier failed concurrent build is dropped before
   the build is tried again (IF NOT EXISTS would silently keep it);
-- a batched statement (`-- toolkit:batch`) is repeated, each batch its own short
-  transaction, until it touches no row: a crash loses at most one batch, and the
-  rerun resumes because the statement only picks rows not yet done.
+- a batched statement (`-- toolkit:batch`) is handed to the batch loop
+  (toolkit/runner/batches.py), whose every batch runs through this executor.
 """
 
 from __future__ import annotations
@@ -31,18 +30,18 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
-from psycopg import errors as pgerrors, sql
+from psycopg import errors as pgerrors
+from psycopg import sql
 
-from . import faults
 from ..errors import ConnectionLost, StepFailed
-from .history import STATEMENTS_DONE, History
-from ..plan.lock_modes import TableLock
-from .locks import LongTransactionWait
 from ..plan import Migration
+from ..plan.lock_modes import TableLock
+from ..plan.sql import IndexTarget, Script, Statement
+from . import faults
+from .batches import Batching, BatchLoop
+from .history import STATEMENTS_DONE, History
+from .locks import LongTransactionWait
 from .progress import Progress
-from ..plan.sql import BATCH_AFTER_SETTING, BATCH_SIZE_SETTING, IndexTarget, Script, Statement, written_table
-from .throttle import Limits, decide, read_signals, waiting_clients
-
 
 # Waiting for a lock is what hurts a live database: while a DDL statement waits, every
 # query behind it in the lock queue waits too. So the wait is short and retried: the
@@ -80,18 +79,6 @@ class LockBudget:
         self.spent += seconds
 
 
-@dataclass(frozen=True)
-class Batching:
-    # The defaults are the live-load benchmark's (bench/live_load.py): a DBA gets what was measured. Adaptive by
-    # default: in every round it took 2-3x less time than the fixed batches for no more client harm, and the
-    # fixed mode never shrinks a batch that a slow disk makes take seconds (bench/README.md, 2026-12-02).
-    size: int = 2000  # rows per batch, read by the statement as current_setting('toolkit.batch_size')
-    pause: float = 0.05  # seconds between batches, to leave room for live traffic
-    adaptive: bool = True  # size and pause follow what the server shows (toolkit/runner/throttle.py); False: fixed
-    max_replica_lag: float = 1.0  # seconds a standby may replay behind before the batches wait; 0: not watched
-    max_replica_wait: float = 600.0  # seconds they wait for it, then the step fails (and the phase rolls back)
-
-
 class Executor:
     def __init__(self, conn: psycopg.Connection, history: History, timeouts: Timeouts, progress: Progress,
                  batching: Batching = Batching()):
@@ -108,14 +95,14 @@ class Executor:
         return self._run(migration, "rollback", migration.rollback_script, self.history.mark_rolled_back)
 
     def switch_off_features(self, phase: int, script: Script) -> int:
-        """004's feature level: one transaction, logged; applied migrations stay applied."""
+        """The feature level: the phase's feature script in one transaction, logged; applied migrations stay applied."""
         started = time.monotonic()
 
         def record(_, duration_ms):
             self.history.log("rollback", "ok", phase=phase, duration_ms=duration_ms, detail="level=feature")
 
         try:
-            self._with_lock_retries(f"phase {phase} feature rollback", script.locks,
+            self.with_lock_retries(f"phase {phase} feature rollback", script.locks,
                                     lambda: self._in_one_transaction(script, started, None, record))
         except StepFailed as failure:
             self.history.log("rollback", "failed", phase=phase, detail=f"level=feature: {failure}")
@@ -127,7 +114,7 @@ class Executor:
         started = time.monotonic()
         try:
             if script.transactional:
-                self._with_lock_retries(migration.name, script.locks,
+                self.with_lock_retries(migration.name, script.locks,
                                         lambda: self._in_one_transaction(script, started, migration, record))
             else:
                 self._statement_by_statement(migration, action, script, started, record)
@@ -140,10 +127,10 @@ class Executor:
 
     def _in_one_transaction(self, script: Script, started: float, migration: Migration, record: Callable) -> None:
         with self.conn.transaction():
-            self._set_timeouts(self.timeouts.lock_timeout, local=True)
+            self.set_timeouts(self.timeouts.lock_timeout, local=True)
             budget = LockBudget(self.timeouts.lock_timeout)  # one for all the script's statements
             for statement in script.statements:
-                self._execute(script, statement, budget=budget)
+                self.execute(script, statement, budget=budget)
             record(migration, _elapsed_ms(started))
         faults.boundary()
 
@@ -159,105 +146,24 @@ class Executor:
             wait = self.timeouts.concurrent_lock_timeout if statement.builds_index else self.timeouts.lock_timeout
 
             if statement.batched:
-                self._in_batches(migration, script, statement)
+                BatchLoop(self, migration, script, statement).run()
             else:
                 def attempt(statement=statement, wait=wait):
                     if statement.builds_index:
                         self._drop_if_invalid(statement.builds_index)
-                    self._set_timeouts(wait, local=False)
-                    self._execute(script, statement, budget=LockBudget(wait))
+                    self.set_timeouts(wait, local=False)
+                    self.execute(script, statement, budget=LockBudget(wait))
 
-                self._with_lock_retries(migration.name, statement.locks, attempt)
+                self.with_lock_retries(migration.name, statement.locks, attempt)
             faults.boundary()
             if number < len(script.statements):
                 self.history.log(action, "started", migration=migration, detail=_progress(number, script))
-        self._set_timeouts(self.timeouts.lock_timeout, local=False)
+        self.set_timeouts(self.timeouts.lock_timeout, local=False)
         with self.conn.transaction():
             record(migration, _elapsed_ms(started))
         faults.boundary()
 
-    def _in_batches(self, migration: Migration, script: Script, statement: Statement) -> None:
-        batches = rows = 0
-        size, pause = self.batching.size, self.batching.pause
-        after = ""  # a keyset batch's resume point; a new run (after a crash too) starts from the beginning
-        table = _relation_name(statement)
-        baseline = waiting_clients(self.conn)  # what clients wait on before this step adds its own load
-        while True:
-            def one_batch(size=size, after=after):
-                with self.conn.transaction():
-                    self._set_timeouts(self.timeouts.lock_timeout, local=True)
-                    self.conn.execute("SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                                      (BATCH_SIZE_SETTING, str(size), BATCH_AFTER_SETTING, after))
-                    if statement.keyset:
-                        return self._execute(script, statement, _with_last_key(statement)).fetchone()
-                    return self._execute(script, statement).rowcount, None
-
-            started = time.monotonic()
-            touched, last_key = self._with_lock_retries(migration.name, statement.locks, one_batch)
-            elapsed = time.monotonic() - started
-            faults.boundary()
-            if touched <= 0 and after:
-                after = ""  # nothing left past the last key: one look from the start, for rows changed behind it
-                continue
-            if touched <= 0:
-                if rows:
-                    self._analyze(statement)
-                return
-            after = last_key or ""
-            batches, rows = batches + 1, rows + touched
-            self.progress.batch_done(migration, batches, rows)
-            decision = decide(size, pause, read_signals(self.conn, table, elapsed, touched, baseline),
-                              self._limits, self.batching.adaptive)
-            if decision.reason or (decision.size, decision.pause) != (size, pause):
-                self._say_throttle(migration, decision)
-            if decision.wait_for_standbys:
-                self._wait_for_standbys(script, statement, migration, table)
-            size, pause = decision.size, decision.pause
-            if pause:
-                time.sleep(pause)
-
-    @property
-    def _limits(self) -> Limits:
-        return Limits(max_replica_lag=self.batching.max_replica_lag)
-
-    def _say_throttle(self, migration: Migration, decision) -> None:
-        text = f"{migration.name}: next batches {decision.size} rows, {decision.pause * 1000:.0f} ms apart" + (
-            f" ({decision.reason})" if decision.reason else "")
-        self.progress.note(text)
-        if decision.reason:  # history keeps why it slowed (no migration on the row: the step's own rows stay last)
-            self.history.log("apply", "ok", phase=migration.phase, detail=text)
-
-    def _wait_for_standbys(self, script: Script, statement: Statement, migration: Migration, table: str) -> None:
-        """Waits, between batches and holding nothing, until every standby replays within max_replica_lag."""
-        ends = time.monotonic() + self.batching.max_replica_wait
-        said = time.monotonic()
-        while True:
-            signals = read_signals(self.conn, table, 0.0, 0, 0)
-            if signals.replica_lag is None or signals.replica_lag <= self.batching.max_replica_lag:
-                self.progress.note(f"{migration.name}: standbys caught up; batches go on")
-                return
-            if time.monotonic() >= ends:
-                raise StepFailed(script.path, statement.line, None,
-                                 f"standby {signals.standby} still {signals.replica_lag:.1f} s behind after waiting "
-                                 f"{self.batching.max_replica_wait:g} s (--max-replica-wait)")
-            if time.monotonic() - said >= 5:
-                self.progress.note(f"{migration.name}: still waiting: standby {signals.standby} replay lag "
-                                   f"{signals.replica_lag:.1f} s")
-                said = time.monotonic()
-            time.sleep(0.2)
-
-    def _analyze(self, statement: Statement) -> None:
-        """Fresh statistics for the table a batched step changed, so the planner (and the
-        key-query check after the phase) does not judge a million new rows by old numbers.
-        Best effort: if autovacuum holds the table, it is refreshing them already."""
-        relation = written_table(statement.node)
-        name = sql.Identifier(*(p for p in (relation.schemaname, relation.relname) if p))
-        try:
-            self.conn.execute(sql.SQL("ANALYZE {}").format(name))
-        except psycopg.errors.LockNotAvailable:
-            self.progress.note(f"ANALYZE {relation.relname} skipped: autovacuum is working on it")
-
-    def _with_lock_retries(self, label: str, locks: tuple[TableLock, ...], attempt: Callable):
+    def with_lock_retries(self, label: str, locks: tuple[TableLock, ...], attempt: Callable):
         wait_out_long_transactions = LongTransactionWait(
             self.conn, locks, older_than=self.timeouts.lock_timeout, budget=self.timeouts.long_transaction_wait,
             report=lambda text: self.progress.note(f"{label}: {text}"))
@@ -273,7 +179,7 @@ class Executor:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.timeouts.max_backoff)
 
-    def _execute(self, script: Script, statement: Statement, text: str | None = None,
+    def execute(self, script: Script, statement: Statement, text: str | None = None,
                  budget: LockBudget | None = None) -> psycopg.Cursor:
         """Runs the statement (or `text`, a query built around it) and returns its cursor."""
         faults.boundary()
@@ -316,7 +222,7 @@ class Executor:
         self.conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
             sql.Literal(f"{max(1, int(seconds * 1000))}ms")))
 
-    def _set_timeouts(self, lock_timeout: float, local: bool) -> None:
+    def set_timeouts(self, lock_timeout: float, local: bool) -> None:
         scope = "LOCAL " if local else ""
         for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", self.timeouts.statement_timeout)):
             self.conn.execute(sql.SQL("SET {} {} = {}").format(sql.SQL(scope), sql.Identifier(name),
@@ -337,19 +243,6 @@ class Executor:
                 sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(row[0]),
                                                                           sql.Identifier(index.name))
             )
-
-
-def _relation_name(statement: Statement) -> str:
-    relation = written_table(statement.node)
-    return ".".join(sql.Identifier(p).as_string(None) for p in (relation.schemaname, relation.relname) if p)
-
-
-def _with_last_key(statement: Statement) -> str:
-    """A keyset batch as one query: how many rows it returned, and the greatest of their keys (the first column
-    of its RETURNING), as text, ordered by the key's own type and collation."""
-    return (f"WITH toolkit_batch AS (\n{statement.text}\n)\n"
-            "SELECT (SELECT count(*) FROM toolkit_batch),\n"
-            "       (SELECT b.k FROM toolkit_batch AS b (k) ORDER BY b.k DESC NULLS LAST LIMIT 1)::text")
 
 
 def _progress(done: int, script: Script) -> str:

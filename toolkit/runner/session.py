@@ -14,14 +14,23 @@ from pathlib import Path
 import psycopg
 
 from ..catalog.fingerprint import Fingerprint, take_fingerprint
-from .checks import CheckResult, run_checks
 from ..connection import Target
-from ..errors import (BadInput, ConnectionLost, HumanNeeded, PlanError, PreCheckFailed, RollbackCause, RolledBack,
-                     StepFailed)
-from .executor import Batching, Executor, Timeouts
+from ..errors import (
+    BadInput,
+    ConnectionLost,
+    HumanNeeded,
+    PlanError,
+    PreCheckFailed,
+    RollbackCause,
+    RolledBack,
+    StepFailed,
+)
+from ..plan import Migration, Phase
+from .batches import Batching
+from .checks import CheckResult, run_checks
+from .executor import Executor, Timeouts
 from .history import History
 from .performance import measure, slowdowns, wrong_queries
-from ..plan import Migration, Phase
 from .progress import Progress
 from .results import PhaseResult, StepResult
 from .runlock import runner_lock
@@ -33,7 +42,7 @@ class Settings:
     lock_wait: float = 30.0  # seconds a second runner waits for the first
     timeouts: Timeouts = field(default_factory=Timeouts)
     batching: Batching = field(default_factory=Batching)
-    max_slowdown: float = 0.20  # 004: roll back when a key query gets >20% slower
+    max_slowdown: float = 0.20  # roll back when a key query gets >20% slower
     key_query_runs: int = 5  # EXPLAIN ANALYZE runs per key query; the median counts
 
 

@@ -26,7 +26,7 @@ $(TOOLS): $(STAMP)
 DEMO_USERS ?= 50000
 demo: $(STAMP)
 	$(BIN)/toolkit local start --fresh
-	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/toolkit seed --users $(DEMO_USERS) \
+	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/python -m platform_data seed --users $(DEMO_USERS) \
 	  && $(BIN)/toolkit apply && $(BIN)/toolkit status \
 	  && $(BIN)/toolkit erd --format mermaid --out .toolkit/erd.mmd && $(BIN)/toolkit docs --out .toolkit/site
 	@echo

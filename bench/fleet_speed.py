@@ -22,7 +22,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from toolkit import api
-from toolkit.sample_data import load_sample_data
+from platform_data.sample_data import load_sample_data
 
 from . import REPO
 from .server import bench_server

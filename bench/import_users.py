@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 from toolkit import api
-from toolkit.importers import import_users_csv
-from toolkit.importers.users_csv import USERS_CSV_COLUMNS
+from platform_data.importers import import_users_csv
+from platform_data.importers.users_csv import USERS_CSV_COLUMNS
 
 from . import REPO
 from .server import bench_server
-
 
 
 def write_csv(path: Path, rows: int) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from toolkit.connection import Target
 from toolkit.local_server import LocalServer, find_bindir
 
-
 # PostgreSQL's shipped defaults (128 MB shared_buffers, 1 GB max_wal_size) suit a laptop, not a database
 # server: a million-row table and its indexes would not fit, and checkpoints would come every few seconds.
 # The local server a benchmark starts is sized like a modest production server instead (a quarter of this

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .connection import Target
-from .errors import BadInput
+from toolkit.connection import Target
+from toolkit.errors import BadInput
 
 # One statement per chunk of users: the users, then everything hanging off them.
 _SEED_CHUNK = """

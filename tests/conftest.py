@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from toolkit.cli import OK, cli
 from toolkit.connection import Target
 from toolkit.local_server import LocalServer, find_bindir
-from toolkit.sample_data import load_sample_data
+from platform_data.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -242,6 +242,17 @@ def sql(db):
     """Run SQL on the scratch database, outside the toolkit: sql("select 1") -> rows."""
     with sql_on(db) as run:
         yield run
+
+
+@pytest.fixture
+def platform_cli(db):
+    """Invoke this repository's platform commands (python -m platform_data) against the scratch database."""
+    from platform_data.cli import cli as platform
+
+    def invoke(*args):
+        return CliRunner().invoke(platform, list(args), env={"DATABASE_URL": db.dsn}, catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import sys
 
 _FORKER = r"""
 import json, os, sys
-import toolkit.cli, toolkit.api, toolkit.runner.session, toolkit.runner.executor, toolkit.plan, toolkit.catalog.fingerprint
+import toolkit.cli, toolkit.api, toolkit.plan, toolkit.catalog.fingerprint
+import toolkit.runner.session, toolkit.runner.executor
 from toolkit.runner import faults
 
 for line in sys.stdin:

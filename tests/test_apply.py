@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from toolkit import api, load_plan
+from toolkit.cli import BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK
 from toolkit.runner.history import LAYOUTS
-from toolkit.cli import (BAD_INPUT, CHECK_ROLLED_BACK, HUMAN_NEEDED, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK)
 
 PHASE_0 = {
     "migrations/0001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit import api
-from toolkit.cli import (BAD_INPUT, CANNOT_CONNECT, LOCK_HELD, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK, cli)
+from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, LOCK_HELD, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK, cli
 from toolkit.runner.runlock import LOCK_KEY
 
 VALID = {

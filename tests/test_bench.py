@@ -14,7 +14,7 @@ import pytest
 from bench import import_users, live_load, lockwatch
 from bench.workload import Load, Run, Workload
 from toolkit import api
-from toolkit.sample_data import load_sample_data
+from platform_data.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -162,9 +162,10 @@ def test_version_prints_the_installed_version():
 
 
 def test_the_cli_defaults_are_the_runners_defaults():
-    from toolkit import cli as module
-    from toolkit.runner.executor import Batching, Timeouts
+    from toolkit.cli import options as module
     from toolkit.lint import SUPPORTED_MAJORS
+    from toolkit.runner.batches import Batching
+    from toolkit.runner.executor import Timeouts
 
     assert (module.LOCK_TIMEOUT, module.LOCK_RETRIES, module.LONG_TRANSACTION_WAIT, module.CONCURRENT_LOCK_TIMEOUT) \
         == (Timeouts.lock_timeout, Timeouts.lock_retries, Timeouts.long_transaction_wait,
@@ -189,15 +190,22 @@ def test_help_loads_neither_the_driver_nor_the_parsers():
     assert shown.stdout.splitlines()[-1] == "[]"
 
 
+def test_toolkit_lists_only_generic_commands():
+    assert not {"seed", "import"} & set(cli.commands)
+
+
 def test_platform_commands_say_they_serve_this_repositorys_schema():
-    for path, command in _commands():
-        if path[0] in ("seed", "import"):
-            assert "this repository's platform" in (command.help or "") or "this platform's" in command.help, path
+    from platform_data.cli import cli as platform
+
+    commands = [(path, command) for path, command in _commands(platform) if path]
+    assert {path[0] for path, _ in commands} == {"seed", "import"}
+    for path, command in commands:
+        assert "this repository's platform" in (command.help or "") or "this platform's" in command.help, path
 
 
-def test_seed_refuses_a_database_without_the_platform_tables_in_one_line(toolkit, sql):
+def test_seed_refuses_a_database_without_the_platform_tables_in_one_line(platform_cli, sql):
     sql("CREATE TABLE users (id bigint PRIMARY KEY, login text)")  # another team's users table
-    result = toolkit("seed", "--users", "10")
+    result = platform_cli("seed", "--users", "10")
     assert result.exit_code == BAD_INPUT
     assert result.stderr.count("\n") == 1 and "phase 0" in result.stderr
     assert sql("SELECT count(*) FROM users") == [(0,)]

@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-
 from conftest import yoyo_url
+
 from toolkit import api
 from toolkit.cli import BAD_INPUT, FINDINGS, IRREVERSIBLE, OK
 from toolkit.convert import TOOLS, convert

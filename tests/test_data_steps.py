@@ -11,7 +11,7 @@ import pytest
 
 from toolkit import api
 from toolkit.cli import OK
-from toolkit.sample_data import load_sample_data
+from platform_data.sample_data import load_sample_data
 
 SUBSCRIPTIONS = "SELECT user_id, plan_id, status, source FROM user_subscriptions ORDER BY user_id"
 CREDITS = "SELECT user_id, monthly_quota, balance, daily_cap, source FROM credits ORDER BY user_id"

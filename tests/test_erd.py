@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, sql_on
+
 from toolkit.catalog import erd as drawing
 from toolkit.cli import BAD_INPUT, OK, cli
 from toolkit.plan import load_plan

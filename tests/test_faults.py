@@ -15,13 +15,12 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from conftest import database, one, until
 
 from toolkit import api
 from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, OK, cli
 from toolkit.local_server import LocalServer, find_bindir
 from toolkit.runner.runlock import LOCK_KEY
-
-from conftest import database, one, until
 
 
 def run(target, root, *args):

@@ -16,9 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, one, until
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from conftest import REPO, one, until
 from toolkit import api
 from toolkit.cli import BAD_INPUT, FLEET_STOPPED, OK, cli
 from toolkit.connection import Target
@@ -352,7 +352,8 @@ def test_fleet_rollback_undoes_the_phase_canary_first_and_skips_targets_without_
 
 def test_a_rollout_run_from_python_as_docs_fleet_md_shows_applies_every_target_canary_first(db, server, tenants,
                                                                                             project, tmp_path):
-    from toolkit import Settings, fleet as fleet_api
+    from toolkit import Settings
+    from toolkit import fleet as fleet_api
 
     root = project(SMALL)
     members = tenants(server, 3, root, "FLEET_PW_HERE")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import sql_on
+
+from platform_data.cli import cli as platform_cli
 from toolkit.cli import BAD_INPUT, OK, cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,6 +22,10 @@ TABLES = ("users", "auth_accounts", "sessions", "user_subscriptions", "tool_runs
 
 def run(target, *args):
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": target.dsn, "TOOLKIT_PROJECT": str(REPO)})
+
+
+def run_platform(target, *args):
+    return CliRunner().invoke(platform_cli, list(args), env={"DATABASE_URL": target.dsn})
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,7 @@ def store(tmp_path):
 
 
 def imported(target, directory, *args):
-    result = run(target, "import", "json-store", str(directory), "--json", *args)
+    result = run_platform(target, "import", "json-store", str(directory), "--json", *args)
     assert result.exit_code == OK, result.output
     return json.loads(result.stdout)
 
@@ -216,7 +221,7 @@ def test_dry_run_reports_and_changes_nothing(target, query):
 
 def test_a_table_whose_phase_is_not_applied_is_refused_naming_file_and_phase(db, sql):
     assert run(db, "apply", "--phase", "0").exit_code == OK
-    result = run(db, "import", "json-store", str(STORE))
+    result = run_platform(db, "import", "json-store", str(STORE))
     assert result.exit_code == BAD_INPUT
     assert result.stderr == ("toolkit: error: billing/user_plan.json goes into user_subscriptions (phase 1): "
                              "apply phase 1 first\n")
@@ -225,7 +230,7 @@ def test_a_table_whose_phase_is_not_applied_is_refused_naming_file_and_phase(db,
 
 def test_a_file_that_is_not_json_is_refused_with_its_line_and_nothing_changes(target, query, store):
     (store / "billing/donations.json").write_text('[\n  {"id": "don-1",\n   "amount": 10,,\n  }\n]\n')
-    result = run(target, "import", "json-store", str(store))
+    result = run_platform(target, "import", "json-store", str(store))
     assert result.exit_code == BAD_INPUT
     assert result.stderr.startswith("toolkit: error: billing/donations.json:3:")
     assert query("SELECT count(*) FROM users") == [(0,)]

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from platform_data.cli import cli as platform_cli
 from toolkit.cli import BAD_INPUT, OK, cli
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -21,13 +22,17 @@ def run(db, *args):
     return CliRunner().invoke(cli, list(args), env={"DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(REPO)})
 
 
+def run_platform(db, *args):
+    return CliRunner().invoke(platform_cli, list(args), env={"DATABASE_URL": db.dsn})
+
+
 @pytest.fixture
 def phase_0(db):
     assert run(db, "apply", "--phase", "0").exit_code == OK
 
 
 def imported(db, path, *args):
-    result = run(db, "import", "users-csv", str(path), "--json", *args)
+    result = run_platform(db, "import", "users-csv", str(path), "--json", *args)
     assert result.exit_code == OK, result.output
     return json.loads(result.stdout)
 
@@ -92,7 +97,7 @@ def test_dry_run_reports_and_changes_nothing(db, sql, phase_0):
 
 
 def test_import_before_phase_0_is_refused_with_one_line(db):
-    result = run(db, "import", "users-csv", str(SAMPLES / "users.csv"))
+    result = run_platform(db, "import", "users-csv", str(SAMPLES / "users.csv"))
     assert result.exit_code == BAD_INPUT
     assert result.stderr == "toolkit: error: users.csv goes into users (phase 0): apply phase 0 first\n"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from toolkit import api
 from toolkit.cli import OK, STEP_ROLLED_BACK, cli
-from toolkit.sample_data import load_sample_data
+from platform_data.sample_data import load_sample_data
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from conftest import database, one, until
+
 from toolkit.runner.throttle import Limits, Signals, decide
 
 LIMITS = Limits(min_size=100, max_size=10_000, target_seconds=0.2, max_pause=2.0, max_replica_lag=1.0)

@@ -14,8 +14,8 @@ import importlib
 
 _WHERE = {
     "apply": "api", "fingerprint": "api", "rollback": "api", "status": "api", "validate": "api", "verify": "api",
-    "Target": "connection", "Batching": "runner.executor", "Timeouts": "runner.executor",
-    "import_json_store": "importers", "import_users_csv": "importers", "lint": "lint",
+    "Target": "connection", "Batching": "runner.batches", "Timeouts": "runner.executor",
+    "lint": "lint",
     "Check": "plan", "KeyQuery": "plan", "Migration": "plan", "Phase": "plan", "Plan": "plan", "load_plan": "plan",
     "RepairActions": "runner.repair", "repair": "runner.repair", "Settings": "runner.session",
     "init_project": "scaffold", "new_migration": "scaffold", "diff": "api",

@@ -13,17 +13,27 @@ from dataclasses import replace
 import psycopg
 from psycopg import sql
 
-from .runner.checks import CheckResult, run_checks
-from .connection import Target
-from .errors import BadInput, ChecksumMismatch, HumanNeeded
 from .catalog.diff import differences as catalog_differences
 from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .catalog.inspect import inspect
-from .runner.history import AppliedMigration, History
+from .connection import Target
+from .errors import BadInput, ChecksumMismatch, HumanNeeded
 from .plan import Migration, Phase, Plan, load_plan
+from .runner.checks import CheckResult, run_checks
+from .runner.history import AppliedMigration, History
 from .runner.progress import Progress
-from .runner.results import (Drift, MigrationStatus, PhaseResult, PhaseStatus, PlannedPhase, PlannedStatement,
-                      PlannedStep, Status, StepResult, Verification)
+from .runner.results import (
+    Drift,
+    MigrationStatus,
+    PhaseResult,
+    PhaseStatus,
+    PlannedPhase,
+    PlannedStatement,
+    PlannedStep,
+    Status,
+    StepResult,
+    Verification,
+)
 from .runner.session import Settings, locked_session
 
 __all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "erd",
@@ -62,7 +72,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
     compared with the fingerprint kept when it was applied. A phase holding an applied irreversible migration
     is refused before anything runs.
 
-    004's levels (with `phase` only): "schema" undoes every migration; "data" undoes only the phase's data
+    Rollback levels (with `phase` only): "schema" undoes every migration; "data" undoes only the phase's data
     steps and keeps its tables (apply the phase again to redo them); "feature" runs
     rollbacks/levels/PP_feature.sql (switch the features off, keep every row)."""
     plan = load_plan(settings.project)

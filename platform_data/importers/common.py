@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..connection import Target
-from ..errors import BadInput
+from toolkit.connection import Target
+from toolkit.errors import BadInput
 
 PLAN_TIERS = ("free", "starter", "pro", "power")
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..connection import Target
-from ..errors import BadInput
-from ..runner.progress import Progress
+from toolkit.connection import Target
+from toolkit.errors import BadInput
+from toolkit.runner.progress import Progress
 from . import common, people
 
 _IDS = uuid.uuid5(uuid.NAMESPACE_URL, "toolkit:json-store")  # namespace of ids derived from store records

@@ -26,9 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..connection import Target
-from ..errors import BadInput
-from ..runner.progress import Progress
+from toolkit.connection import Target
+from toolkit.errors import BadInput
+from toolkit.runner.progress import Progress
 from . import common, people
 
 USERS_CSV_COLUMNS = ["email", "display_name", "created_at", "last_seen_at", "is_internal", "plan_override",

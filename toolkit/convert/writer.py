@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..errors import BadInput, PlanError
 from ..plan import read_plan
-from ..scaffold import init_project, write_phase_checks
 from ..plan.sql import parse_statements
+from ..scaffold import init_project, write_phase_checks
 from .source import Part, Source, SourceMigration, holds_sql
 
 MANIFEST = "convert.json"

@@ -4,11 +4,11 @@ targets.py (which databases, in which waves) -> ledger.py (the rollout's record 
 -> rollout.py (claim, run as `toolkit apply` would, record) -> status.py (where every target is).
 """
 
-from .ledger import APPLY, ROLLBACK, Ledger, Rollout
-from .rollout import Watcher, reopen, rollout_to_run, start, work
+from .ledger import APPLY, ROLLBACK, Ledger, Rollout, ledger_target
+from .rollout import Watcher, raise_if_stopped, reopen, rollout_to_run, run_rollout, start, work
 from .status import fleet_status, rollout_report
-from .targets import Fleet, FleetTarget, load_targets, targets_from_query
+from .targets import Fleet, FleetTarget, chosen_fleet, load_targets, targets_from_query
 
-__all__ = ["APPLY", "ROLLBACK", "Fleet", "FleetTarget", "Ledger", "Rollout", "Watcher", "fleet_status",
-           "load_targets", "reopen", "rollout_report", "rollout_to_run", "start", "targets_from_query",
-           "work"]
+__all__ = ["APPLY", "ROLLBACK", "Fleet", "FleetTarget", "Ledger", "Rollout", "Watcher", "chosen_fleet",
+           "fleet_status", "ledger_target", "load_targets", "raise_if_stopped", "reopen", "rollout_report",
+           "rollout_to_run", "run_rollout", "start", "targets_from_query", "work"]

@@ -15,8 +15,10 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..connection import Target
+from ..errors import BadInput
 from .targets import Fleet, FleetTarget
 
 LOCK_SPACE = 0x746B6674  # 'tkft': the first key of every runner's advisory lock
@@ -247,3 +249,17 @@ class Ledger:
             {"rollout": rollout.id, "space": LOCK_SPACE, "only": only}).fetchall()
         return [TargetRow(FleetTarget(name, dsn, wave_name, tuple(tags), password_env), *rest)
                 for name, dsn, wave_name, tags, password_env, *rest in rows]
+
+
+def ledger_target(ledger_dsn: str | None, local_home: Path = Path(".toolkit/local")) -> Target:
+    """The database that keeps the ledger: the one named (--ledger-dsn, $TOOLKIT_LEDGER_DSN), else the local
+    server `toolkit local start` runs."""
+    if ledger_dsn:
+        return Target.from_option(ledger_dsn)
+    from ..local_server import LocalServer
+
+    local = LocalServer(local_home)
+    if not local.is_running():
+        raise BadInput("no ledger: pass --ledger-dsn (or set TOOLKIT_LEDGER_DSN), or start a local server with "
+                       "toolkit local start")
+    return local.target()

@@ -9,14 +9,16 @@ or roll back as a single apply would. Several runners, on one machine or several
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable, ContextManager
 
 from .. import api
 from ..connection import Target
-from ..errors import BadInput, RolledBack, ToolkitError
+from ..errors import BadInput, FleetStopped, RolledBack, ToolkitError
 from ..exit_codes import CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
 from ..plan import load_plan
 from ..runner.progress import Progress
@@ -190,3 +192,31 @@ def run_one(row: TargetRow, rollout: Rollout, settings: Settings, progress: Prog
 def _phases(numbers) -> str:
     numbers = sorted(numbers)
     return f"phase {numbers[0]}" if len(numbers) == 1 else f"phases {numbers[0]}-{numbers[-1]}"
+
+
+def run_rollout(ledger_target: Target, action: str | None = None, phase: int | None = None, *,
+                targets: tuple = (None, None, None), join: int | None = None, resume: bool = False,
+                max_failures: int = 0, parallel: int = 1, settings: Settings = Settings(),
+                say: Callable[[str], None] = lambda line: None,
+                watcher_for: Callable[[int], ContextManager[Watcher]] | None = None) -> dict:
+    """Start a rollout over the targets (a file, a query, the canaries: `chosen_fleet`), join one, or reopen one
+    (resume); work on it here until nothing is left this runner may start; return its report (`rollout_report`).
+    `say` hears which rollout it is; `watcher_for(total)` gives the watcher that sees each target run."""
+    from .status import rollout_report
+    from .targets import chosen_fleet
+
+    rollout, said = rollout_to_run(ledger_target, action, phase, fleet=chosen_fleet(ledger_target, *targets),
+                                   join=join, resume=resume, max_failures=max_failures, settings=settings)
+    say(said)
+    total = len(rollout_report(ledger_target, rollout.id)["targets"])
+    with (watcher_for(total) if watcher_for else contextlib.nullcontext(Watcher())) as watcher:
+        work(ledger_target, rollout.id, parallel=parallel, settings=settings, watcher=watcher)
+    return rollout_report(ledger_target, rollout.id)
+
+
+def raise_if_stopped(report: dict) -> None:
+    """A rollout that stopped on failures is the operator's to fix: FleetStopped (exit 12) says how to go on."""
+    rollout = report["rollout"]
+    if rollout and rollout["state"] == "stopped":
+        raise FleetStopped(f"rollout {rollout['id']} stopped: {rollout['failed']} target(s) failed; fix them, then "
+                           f"toolkit fleet resume --join {rollout['id']}")

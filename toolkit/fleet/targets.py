@@ -15,9 +15,10 @@ A password never sits in the file, in the ledger or in output: a DSN that holds 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import tomllib
 
 from ..connection import Target, redact
 from ..errors import BadInput
@@ -138,3 +139,18 @@ def _fleet(targets: list[FleetTarget], where) -> Fleet:
             raise BadInput(f"{where}: two targets are called {target.name}")
         seen.add(target.name)
     return Fleet(tuple(targets), tuple(dict.fromkeys(t.wave for t in targets)))
+
+
+def chosen_fleet(ledger_target: Target, targets_file: Path | None, targets_query: str | None,
+                 canary: str | None) -> Fleet | None:
+    """The targets the options name (a file, or a query on the ledger's database; --canary picks the first wave),
+    or None when they name none."""
+    if targets_file and targets_query:
+        raise BadInput("give the targets one way: --targets FILE or --targets-query SQL, not both")
+    if not (targets_file or targets_query):
+        if canary:
+            raise BadInput("--canary picks the first wave from --targets or --targets-query: give one (a rollout "
+                           "already in the ledger keeps its waves)")
+        return None
+    chosen = load_targets(targets_file) if targets_file else targets_from_query(ledger_target, targets_query)
+    return chosen.with_canaries(canary.split(",")) if canary else chosen

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
 from ..plan.sql import Script, read_script
+from .changes import fixable
 from .rules import RULES, Finding
 from .safety import check_script, position
 from .schema import KnownSchema
-from .changes import fixable
 from .style import fix_files, start_style
 
 SUPPORTED_MAJORS = range(10, 19)

@@ -15,8 +15,8 @@ import hashlib
 import json
 import multiprocessing
 import os
-from importlib.metadata import version
 from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable
 

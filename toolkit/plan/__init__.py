@@ -4,7 +4,7 @@ Layout of a project folder:
 
     migrations/PPSS_name.sql   phase PP, step SS (e.g. 0103_usage_metrics.sql)
     rollbacks/PPSS_name.sql    undoes exactly that migration
-    rollbacks/levels/PP_feature.sql  004's "feature level" rollback of phase PP (optional)
+    rollbacks/levels/PP_feature.sql  the "feature level" rollback of phase PP: features off, data kept (optional)
     validation/PP_pre.sql      checks run before phase PP
     validation/PP_post.sql     checks run after phase PP
     validation/keys.sql        key queries measured around every phase (slowdown trigger)
@@ -69,7 +69,7 @@ class Check:
 
 @dataclass(frozen=True)
 class KeyQuery:
-    """A query whose speed the phase must not degrade (004's automatic rollback trigger)."""
+    """A query whose speed the phase must not degrade (an automatic rollback trigger)."""
 
     name: str
     path: Path
@@ -84,12 +84,12 @@ class Phase:
     migrations: tuple[Migration, ...]
     pre_checks: tuple[Check, ...] = ()
     post_checks: tuple[Check, ...] = ()
-    feature_rollback: Script | None = None  # 004 level 3: switch the phase's features off, keep data
+    feature_rollback: Script | None = None  # the feature level: switch the phase's features off, keep data
     key_queries: tuple[KeyQuery, ...] = ()
 
     @property
     def data_steps(self) -> tuple[Migration, ...]:
-        """004 level 2: the migrations that only add or change rows."""
+        """The data level: the migrations that only add or change rows."""
         return tuple(m for m in self.migrations if m.apply_script.changes_only_data)
 
 

@@ -95,7 +95,7 @@ class Script:
 
     @property
     def changes_only_data(self) -> bool:
-        """Rows only (INSERT/UPDATE/DELETE), no schema: what 004's "data level" rolls back."""
+        """Rows only (INSERT/UPDATE/DELETE), no schema: what the "data level" rolls back."""
         return all(written_table(s.node) is not None for s in self.statements)
 
 

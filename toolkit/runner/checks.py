@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .history import History
 from ..plan import Check
+from .history import History
 
 SHOWN_ROWS = 5
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version as package_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 
 import psycopg
 from psycopg.rows import dict_row
 
-from ..errors import BadInput
 from ..catalog.fingerprint import Fingerprint
+from ..errors import BadInput
 
 
 def _toolkit_version() -> str:

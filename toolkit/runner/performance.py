@@ -1,4 +1,4 @@
-"""The key-query slowdown trigger: 004's "performance degradation >20% on key queries".
+"""The key-query slowdown trigger: a phase is rolled back when a key query gets more than 20% slower.
 
 Each key query is measured before a phase and again after its post-checks, with
 EXPLAIN (ANALYZE, BUFFERS) run several times. A query counts as slower only when

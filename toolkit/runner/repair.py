@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .session import Settings, locked_session
 from ..connection import Target
 from ..errors import BadInput
-from .history import History
 from ..plan import load_plan
-from .progress import Progress
 from ..plan.sql import idempotent
+from .history import History
+from .progress import Progress
+from .session import Settings, locked_session
 
 
 @dataclass

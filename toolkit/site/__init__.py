@@ -1,6 +1,6 @@
 """`toolkit docs --out DIR`: the schema and its phases as a static site, readable offline (no server, no script).
 
-index.html: the platform's ERD and the phases; phase-N.html: each migration with its SQL and rollback, the
+index.html: the schema's ERD and the phases; phase-N.html: each migration with its SQL and rollback, the
 mode and the locks each statement takes (what `--dry-run` knows), the checks, and an ERD of what the phase
 adds plus one hop; table-NAME.html: columns, constraints, indexes with their validity, row security and
 policies, which migration created each, and the planner's row estimate. Built from the live catalog and the

@@ -1,0 +1,51 @@
+"""The `toolkit` command: assembles the command groups; each parses arguments and makes one library call.
+
+runner    apply, rollback, verify, status, validate, fingerprint, repair   (toolkit.api, toolkit.runner)
+catalog   diff, adopt, erd, docs                                           (toolkit.api, adopt, site)
+project   init, new, convert, lint                                         (toolkit.scaffold, convert, lint)
+fleet     fleet apply|rollback|resume|status                               (toolkit.fleet)
+local     local start|stop                                                 (toolkit.local_server)
+
+options.py holds the option sets several commands share, failures.py turns every user-facing failure into one
+line and its exit code, render.py shows results as text or JSON. Imports of psycopg, pglast, sqlfluff and rich
+happen inside the commands that use them, so that `toolkit --help` and `toolkit status` start fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+# The exit codes, where scripts and tests that drive the CLI look for them.
+from ..exit_codes import (  # noqa: F401
+    ADOPT_REFUSED,
+    BAD_INPUT,
+    CANNOT_CONNECT,
+    CHECK_ROLLED_BACK,
+    FINDINGS,
+    FLEET_STOPPED,
+    HUMAN_NEEDED,
+    IRREVERSIBLE,
+    LOCK_HELD,
+    OK,
+    PRE_CHECK_FAILED,
+    SLOWDOWN_ROLLED_BACK,
+    STEP_ROLLED_BACK,
+)
+from . import catalog, fleet, local, project, runner
+from .failures import OneLineErrors
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="toolkit", prog_name="toolkit", message="%(prog)s %(version)s")
+@click.option("--traceback", is_flag=True, help="Show Python tracebacks (for bug reports).")
+def cli(traceback):
+    """Phased PostgreSQL migrations with validation and automatic rollback."""
+
+
+for group in (runner, catalog, project, fleet, local):
+    for command in group.COMMANDS:
+        cli.add_command(command)
+
+
+def main():
+    cli(prog_name="toolkit")

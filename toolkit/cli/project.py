@@ -1,0 +1,125 @@
+"""Commands on a project's files: init, new, convert, lint. Each parses its options and makes one library
+call (toolkit.scaffold, toolkit.convert, toolkit.lint).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..exit_codes import FINDINGS
+from .consoles import err, out
+from .failures import handles_errors
+from .options import DSN, PROJECT, json_option, target_of
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@handles_errors
+def init(directory):
+    """Start a project in DIRECTORY: migrations/, rollbacks/, validation/ (with check templates), .sqlfluff and a
+    pre-commit snippet. Refuses a folder that already holds migrations."""
+    from ..scaffold import init_project
+
+    for path in init_project(directory):
+        out().print(f"wrote {path}", markup=False)
+
+
+@click.command()
+@PROJECT
+@click.argument("name")
+@click.option("--phase", type=click.IntRange(0, 99), help="Phase of the new step (default: the newest phase, or 1).")
+@click.option("--concurrent", "kind", flag_value="concurrent", help="A concurrent index build (runs outside a "
+              "transaction) and its concurrent drop.")
+@click.option("--batch", "kind", flag_value="batch", help="A batched data step: each batch its own transaction.")
+@handles_errors
+def new(project, name, phase, kind):
+    """Write the next numbered migration NAME (snake_case) and its rollback, from the header template."""
+    from ..scaffold import new_migration
+
+    for path in new_migration(project, name, phase=phase, kind=kind or "plain"):
+        out().print(f"wrote {path}", markup=False)
+
+
+@click.command()
+@click.option("--from", "tool", required=True, help="The tool whose folder SOURCE is: "
+              "diesel, goose, golang-migrate, dbmate, yoyo, flyway or sqitch.")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The new project folder (must be empty or absent).")
+@click.option("--phases", "grouping", default="count:99", show_default=True,
+              help="How migrations are grouped into phases: single, count:N (N per phase) or year "
+                   "(by the year in a timestamp version).")
+@json_option("the manifest")
+@handles_errors
+def convert(tool, source, into, grouping, as_json):
+    """Read another tool's migration folder and write it in this layout: SQL kept byte for byte, rollbacks from
+    the down part, transaction markers honoured, and convert.json mapping each source id to a migration."""
+    from ..convert import convert as run_convert
+    from . import render
+
+    conversion = run_convert(tool, source, into, grouping)
+    if as_json:
+        click.echo(render.to_json(conversion))
+    else:
+        render.print_conversion(out(), conversion)
+    if not conversion.clean:  # written, but the runner refuses some files as they are
+        sys.exit(FINDINGS)
+
+
+@click.command("lint")
+@PROJECT
+@click.option("--format", "output", type=click.Choice(["human", "json", "github", "gitlab", "sarif"]),
+              default="human", show_default=True,
+              help="How findings are printed: for people, JSON, GitHub workflow annotations, GitLab code quality "
+                   "JSON, or SARIF 2.1.0.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--pg-major", type=click.IntRange(min=10, max=18), default=15, show_default=True,
+              help="Oldest PostgreSQL major the migrations must be safe on.")
+@click.option("--no-style", is_flag=True, help="Skip sqlfluff (structure and safety rules only).")
+@click.option("--changed", metavar="[REV]", is_flag=False, flag_value="HEAD",
+              help="Lint only the SQL files changed against git revision REV (default HEAD: what a commit would "
+                   "add) and new ones, style included; the plan is still read whole.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="First apply sqlfluff's style fixes, never to a migration "
+              "a database may have applied: only those the --dsn history shows unapplied or that changed against "
+              "--changed REV (rollbacks and checks carry no checksum).")
+@DSN
+@handles_errors
+def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, dsn):
+    """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings.
+    A project without .sqlfluff gets the toolkit's own style settings (PostgreSQL dialect)."""
+    from ..lint import fix, lint
+    from ..lint.changes import changed_files
+    from ..lint.formats import FORMATS
+    from . import render
+
+    only = changed_files(project, changed) if changed else None
+    if apply_fixes:
+        fixed, left = fix(project, _applied_names(dsn) if dsn else None, only)
+        for path in fixed:
+            err().print(f"toolkit: fixed style in {path}", markup=False)
+        for path, why in left:
+            err().print(f"toolkit: left {path} alone: {why}", markup=False)
+    result = lint(project, pg_major=pg_major, style=not no_style, only=only)
+    for line in result.notes:
+        err().print(f"toolkit: {line}", markup=False)
+    if as_json or output == "json":
+        click.echo(render.to_json(render.lint_json(result)))
+    elif output in FORMATS:
+        click.echo(FORMATS[output](result, project.absolute()), nl=False)
+    else:
+        render.print_lint(out(), result)
+    if not result.clean:
+        sys.exit(FINDINGS)
+
+
+def _applied_names(dsn) -> set[str]:
+    from ..runner.history import History
+
+    with target_of(dsn).connect("toolkit lint") as conn:
+        return set(History(conn).applied())
+
+
+COMMANDS = (init, new, convert, lint_command)

@@ -39,8 +39,10 @@ SHOP = {
     "migrations/0101_orders.sql": """
         CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL);
         ALTER TABLE orders ADD CONSTRAINT orders_account_fkey FOREIGN KEY (account_id) REFERENCES accounts (id);
+        CREATE TABLE order_events (k int NOT NULL, v int NOT NULL) PARTITION BY RANGE (k);
+        CREATE TABLE order_events_1 PARTITION OF order_events FOR VALUES FROM (0) TO (100);
         """,
-    "rollbacks/0101_orders.sql": "DROP TABLE orders;\n",
+    "rollbacks/0101_orders.sql": "DROP TABLE order_events;\nDROP TABLE orders;\n",
 }
 
 
@@ -92,6 +94,24 @@ DRIFT = {  # what is done to the database -> what diff says
                          "comment on table accounts: in the database, not in the migrations"),
     "comment_on_column": ("COMMENT ON COLUMN accounts.email IS 'made by hand'",
                           "comment on column accounts.email: in the database, not in the migrations"),
+    # kinds an independent probe found invisible before the inspection covered what pg_dump writes
+    "partition_key": ("DROP TABLE order_events; CREATE TABLE order_events (k int NOT NULL, v int NOT NULL) PARTITION BY "
+                      "RANGE (v); CREATE TABLE order_events_1 PARTITION OF order_events FOR VALUES FROM (0) TO (100)",
+                      "table order_events: partition key RANGE (v) in the database, RANGE (k) in the migrations"),
+    "rule_discarding_inserts": ("CREATE RULE r1 AS ON INSERT TO orders DO INSTEAD NOTHING",
+                                "rule orders.r1: in the database, not in the migrations"),
+    "sequence_cache": ("ALTER SEQUENCE accounts_id_seq CACHE 20",
+                       "sequence accounts_id_seq: cache 20 in the database, 1 in the migrations"),
+    "table_fillfactor": ("ALTER TABLE accounts SET (fillfactor = 70)",
+                         "table accounts: options (WITH) (fillfactor=70) in the database, none in the migrations"),
+    "replica_identity": ("ALTER TABLE accounts REPLICA IDENTITY FULL",
+                         "table accounts: replica identity full in the database, none in the migrations"),
+    "history_name_in_another_schema": ("CREATE SCHEMA legacy; CREATE TABLE legacy.schema_migrations (anything int)",
+                                       "table legacy.schema_migrations: in the database, not in the migrations"),
+    "history_name_with_other_columns": ("CREATE TABLE alembic_version (version_num text, extra int)",
+                                        "table alembic_version: in the database, not in the migrations"),
+    "table_in_the_toolkit_schema": ("CREATE SCHEMA IF NOT EXISTS toolkit; CREATE TABLE toolkit.extra (id int)",
+                                    "table toolkit.extra: in the database, not in the migrations"),
 }
 
 

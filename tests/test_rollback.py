@@ -2,6 +2,7 @@
 anything runs, `--to N` and `--all`, and a failed statement keeps the server's DETAIL, HINT and CONTEXT."""
 
 from toolkit import api
+from toolkit.catalog.fingerprint import FORMAT
 from toolkit.cli import BAD_INPUT, HUMAN_NEEDED, IRREVERSIBLE, OK, STEP_ROLLED_BACK
 
 ACCOUNTS = {
@@ -50,6 +51,16 @@ def test_a_phase_applied_without_a_kept_fingerprint_rolls_back_and_says_it_was_n
     result = toolkit("rollback", "--phase", "1", project=root)
     assert result.exit_code == OK
     assert "phase 1: no fingerprint was kept when it was applied" in result.stderr
+
+
+def test_a_fingerprint_kept_by_an_older_toolkit_is_not_compared_and_it_says_so(toolkit, project, sql):
+    root = project(phases({"migrations/0101_tags.sql": "CREATE TABLE tags (id bigint PRIMARY KEY);\n",
+                           "rollbacks/0101_tags.sql": "DROP TABLE tags;\n"}))
+    assert toolkit("apply", project=root).exit_code == OK
+    sql("UPDATE toolkit.phase_fingerprints SET lines = array_remove(lines, %s)", (FORMAT,))  # as 0.1 kept it
+    result = toolkit("rollback", "--phase", "1", project=root)
+    assert result.exit_code == OK
+    assert "phase 1: the fingerprint kept when it was applied is an older toolkit's" in result.stderr
 
 
 def test_rollback_of_an_irreversible_migration_is_refused_before_anything_runs(toolkit, project, sql, db):

@@ -207,13 +207,14 @@ def scratch_database(server: Target, purpose: str, durable: bool = False):
 
 
 def diff(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
-         with_privileges: bool = False, progress: Progress = Progress()) -> Drift:
+         with_privileges: bool = False, progress: Progress = Progress(), adopting: str | None = None) -> Drift:
     """The target's schema against what the migrations build through `phase` (default: the newest phase its
-    history says is applied) on a scratch database of the same server, object by object."""
+    history says is applied) on a scratch database of the same server, object by object. `adopting`: the tool
+    whose history `adopt --from` reads, left out of the target's schema whatever its columns."""
     plan = load_plan(settings.project)
     with target.connect("toolkit diff") as conn:
         applied = History(conn).applied()
-        actual = inspect(conn, with_privileges)
+        actual = inspect(conn, with_privileges, adopting=adopting)
     through = phase if phase is not None else max((a.phase for a in applied.values()), default=None)
     if through is None:
         raise BadInput("nothing is applied here by the toolkit: say which phases to compare with --phase N")

@@ -63,7 +63,7 @@ def adopt(target: Target, phase: int | None = None, *, from_tool: str | None = N
                           dry_run=dry_run)
         if not todo:
             return result  # adopted (or applied) already: a second adopt changes nothing
-        drift = api.diff(target, phase, settings=settings)
+        drift = api.diff(target, phase, settings=settings, adopting=from_tool)
         result.accepted = _accepted(drift, accept)
         if not dry_run:
             detail = f"adopted from {from_tool}" if from_tool else "adopted: the schema was built by other means"

@@ -12,7 +12,14 @@ from .inspect import QUERIES, Inspection
 
 # Attribute names as a sentence says them.
 _SAID = {"not_null": "NOT NULL", "row_security": "row security", "forced_row_security": "forced row security",
-         "partition_of": "partition of", "partition_bound": "partition bound", "acl": "privileges"}
+         "partition_of": "partition of", "partition_bound": "partition bound", "acl": "privileges",
+         "partition_key": "partition key", "inherits": "inherits from", "options": "options (WITH)",
+         "toast_options": "TOAST options", "replica_identity": "replica identity",
+         "replica_identity_index": "replica identity index", "clustered_on": "clustered on",
+         "access_method": "access method", "of_type": "of type", "foreign_options": "foreign table options",
+         "fdw_options": "foreign data wrapper options", "owned_by": "owned by", "statistics": "statistics target",
+         "inherited_only": "only inherited (not local)", "state_type": "state type",
+         "moving_state_type": "moving state type", "sort_operator": "sort operator", "base_type": "base type"}
 _KIND_ORDER = list(QUERIES)
 
 

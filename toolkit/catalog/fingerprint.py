@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from .diff import differences
 from .inspect import Inspection, inspect
 
+# Which kinds and attributes a fingerprint holds. A fingerprint kept by a toolkit that compared fewer (it has no
+# such line) cannot prove a rollback: what it lacks would all read as differences.
+FORMAT = '["fingerprint format","every kind pg_dump writes",{}]'
+
 
 @dataclass(frozen=True)
 class Fingerprint:
     lines: tuple[str, ...]
+
+    @property
+    def comparable(self) -> bool:
+        """Taken by this toolkit's inspection, so a fingerprint taken now can be compared with it."""
+        return FORMAT in self.lines
 
     @property
     def digest(self) -> str:
@@ -26,8 +35,11 @@ class Fingerprint:
     def differences(self, now: Fingerprint, expected: str = "before", actual: str = "now") -> list[str]:
         """What differs in `now` from this fingerprint, one sentence each."""
         return [d.describe(actual, expected)
-                for d in differences(Inspection.from_lines(self.lines), Inspection.from_lines(now.lines))]
+                for d in differences(Inspection.from_lines(self._objects()), Inspection.from_lines(now._objects()))]
+
+    def _objects(self) -> tuple[str, ...]:
+        return tuple(line for line in self.lines if line != FORMAT)
 
 
 def take_fingerprint(conn) -> Fingerprint:
-    return Fingerprint(inspect(conn, with_privileges=True).lines())
+    return Fingerprint(tuple(sorted(inspect(conn, with_privileges=True).lines() + (FORMAT,))))

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..catalog.inspect import NOT_COMPARED
 from ..runner.progress import Progress
 
 
@@ -175,6 +176,7 @@ def print_verification(console: Console, result) -> None:
         console.print(f"re-applied   {result.reapplied}  {'= applied' if same else '[red]differs from applied[/]'}")
     for line in result.differences:
         console.print(f"  {line}", markup=False)
+    console.print(f"not compared: {NOT_COMPARED}", markup=False)
     console.print("[green]verify passed[/]" if result.ok else "[red]verify FAILED[/]")
 
 
@@ -241,6 +243,7 @@ def print_drift(console: Console, drift) -> None:
         console.print(f"{table}: another tool's history ({tool}), not compared", markup=False)
     for line in drift.lines():
         console.print(line, markup=False)
+    console.print(f"not compared: {NOT_COMPARED}", markup=False)
     through = f"phases {drift.phases[0]}-{drift.phases[-1]}" if len(drift.phases) > 1 else f"phase {drift.phases[0]}"
     verdict = "no difference" if drift.equal else f"{len(drift.differences)} difference(s)"
     console.print(f"{drift.database} against what {through} build: {verdict}", markup=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..catalog.inspect import NOT_COMPARED
 from .checks import CheckResult
 
 
@@ -106,4 +107,4 @@ class Drift:
     def as_json(self) -> dict:
         return {"database": self.database, "phases": self.phases, "equal": self.equal,
                 "differences": [dict(d.as_json(), said=d.describe()) for d in self.differences],
-                "other_tools_histories": self.foreign_histories}
+                "other_tools_histories": self.foreign_histories, "not_compared": NOT_COMPARED}

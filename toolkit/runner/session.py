@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 
 from ..catalog.fingerprint import Fingerprint, take_fingerprint
+from ..catalog.inspect import NOT_COMPARED
 from ..connection import Target
 from ..errors import (
     BadInput,
@@ -163,9 +164,10 @@ class Session:
         """A manual rollback proves what it restored, as the automatic one does: against the fingerprint kept
         when the phase was applied."""
         before = self.history.fingerprint_before(phase.number)
-        if before is None:
-            self.progress.note(f"phase {phase.number}: no fingerprint was kept when it was applied (an older "
-                               "toolkit, or adopted): the restored schema is not compared")
+        if before is None or not before.comparable:
+            why = "no fingerprint was kept when it was applied (an older toolkit, or adopted)" if before is None \
+                else "the fingerprint kept when it was applied is an older toolkit's, which compared fewer kinds"
+            self.progress.note(f"phase {phase.number}: {why}: the restored schema is not compared")
             return
         after = take_fingerprint(self.conn)
         if after != before:
@@ -173,6 +175,7 @@ class Session:
                               "applied: its rollbacks do not undo exactly what its migrations did",
                               differences=before.differences(after, "before it was applied", "after its rollback"),
                               result=result)
+        self._say_proven(phase, "before it was applied")
         self.history.forget_fingerprint(phase.number)
 
     def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
@@ -188,7 +191,12 @@ class Session:
                 differences=before.differences(after, "before the phase", "after the rollback"),
                 result=result,
             )
+        self._say_proven(phase, "before the phase")
         raise RolledBack(phase.number, cause, result)
+
+    def _say_proven(self, phase: Phase, when: str) -> None:
+        self.progress.note(f"phase {phase.number}: the schema is proven as {when} (every kind pg_dump writes; "
+                           f"not compared: {NOT_COMPARED})")
 
     def _roll_back(self, phase: Phase, migration: Migration, result, cause: RollbackCause | None = None) -> int:
         self.where = f"{migration.rollback_script.path} (its history row)"

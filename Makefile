@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff bench-fleet clean
+.PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff bench-fleet bench-fingerprint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,10 @@ bench-fleet: $(STAMP)
 # `toolkit diff` of a 300-table schema, against `toolkit apply` of the same project in the same run.
 bench-diff: $(STAMP)
 	$(BIN)/python -m bench.diff_speed
+
+# The fingerprint (taken before and after every phase) against pg_dump -s: the platform and 1,000 tables.
+bench-fingerprint: $(STAMP)
+	$(BIN)/python -m bench.fingerprint_speed
 
 # Apply all, roll all back, apply again on a scratch database of a local server (installed binaries).
 verify: $(STAMP)

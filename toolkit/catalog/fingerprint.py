@@ -42,4 +42,4 @@ class Fingerprint:
 
 
 def take_fingerprint(conn) -> Fingerprint:
-    return Fingerprint(tuple(sorted(inspect(conn, with_privileges=True).lines() + (FORMAT,))))
+    return Fingerprint(tuple(sorted(inspect(conn, with_privileges=True, parsed=False).lines() + (FORMAT,))))

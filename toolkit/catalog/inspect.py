@@ -75,8 +75,9 @@ def inspect(conn, with_privileges: bool = False, adopting: str | None = None, pa
         # the catalog queries are short; compiling them (jit, on by default) took most of their time at 1,000 tables
         conn.execute("SET LOCAL jit = off")
         left_out = find_bookkeeping(conn, adopting)
+        members = [oid for (oid,) in conn.execute("SELECT objid FROM pg_depend WHERE deptype = 'e'").fetchall()]
         params = {"privileges": with_privileges, "excluded": left_out.relations,
-                  "bookkeeping_schemas": left_out.schemas}
+                  "bookkeeping_schemas": left_out.schemas, "extension_members": members}
         for kind, query in QUERIES.items():
             rows = conn.execute(f"WITH s AS ({_SCHEMAS}) SELECT name, json_strip_nulls(attributes)::jsonb::text "
                                 f"FROM ({query}) AS found (name, attributes)", params).fetchall()

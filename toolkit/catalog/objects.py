@@ -219,7 +219,7 @@ OBJECTS = {
         -- pg_identify_object runs on each (it was most of a fingerprint's time)
         WHERE d.objoid >= 16384
           AND coalesce((pg_identify_object(d.classoid, d.objoid, 0)).schema IN (SELECT nspname FROM s), true)
-          AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = d.objoid AND e.deptype = 'e')
+          AND d.objoid <> ALL (%(extension_members)s::oid[])
           AND NOT (d.classoid = 'pg_class'::regclass AND d.objoid = ANY (%(excluded)s::oid[]))""",
     "security label": """
         SELECT format('%%s on %%s', l.provider, pg_describe_object(l.classoid, l.objoid, l.objsubid)),

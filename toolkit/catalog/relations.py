@@ -9,8 +9,9 @@ compared)`; `%(excluded)s` holds the bookkeeping tables left out (toolkit/catalo
 
 from __future__ import annotations
 
-# objects an extension created are the extension's, compared through its version (pg_dump leaves them out too)
-NOT_FROM_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend ext WHERE ext.objid = {oid} AND ext.deptype = 'e')"
+# objects an extension created are the extension's, compared through its version (pg_dump leaves them out too);
+# %(extension_members)s is read once per inspection (a lookup in pg_depend per query cost 1-2 ms each, 40 times)
+NOT_FROM_EXTENSION = "{oid} <> ALL (%(extension_members)s::oid[])"
 OWNER = "'owner', CASE WHEN %(privileges)s THEN {owner}::regrole::text END"
 # Grants as pg_dump sees them: a REVOKE can turn "the defaults" (NULL) into the same defaults written out, which
 # grants nothing new, so grants equal to the object's defaults count as none.

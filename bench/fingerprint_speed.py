@@ -59,7 +59,7 @@ def measure(bindir: Path, dsn: str, rounds: int) -> dict:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--dsn")
     args = parser.parse_args(argv)
     result = {}

@@ -68,9 +68,15 @@ test-pg18: $(STAMP) $(TOOLS)
 lint: $(STAMP)
 	$(BIN)/toolkit lint
 
-# Live-load benchmark: phases 1-7 under client load, toolkit vs naive SQL (bench/live_load.py).
+# Live-load benchmark: phases 1-7 under client load, the toolkit (its default, adaptive batches) against naive
+# SQL, 5 rounds, each side first in turn (bench/live_load.py); bench-pg18 the same on the wheel's PostgreSQL 18.
+BENCH_ARGS ?= --rounds 5 --sides adaptive,naive
 bench: $(STAMP)
-	$(BIN)/python -m bench.live_load
+	$(BIN)/python -m bench.live_load --name pg15 $(BENCH_ARGS)
+
+bench-pg18: $(STAMP)
+	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
+	  $(BIN)/python -m bench.live_load --name pg18 $(BENCH_ARGS)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.live_load --smoke

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -91,6 +92,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here "
                                       "with a streaming standby")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--name", default="latest", help="the results' file name in --out (NAME.json, NAME.png)")
     args = parser.parse_args(argv)
     users = args.users or (20_000 if args.smoke else 1_000_000)
     args.rounds = args.rounds or (1 if args.smoke else 3)
@@ -173,6 +175,7 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
                 rounds[-1].append(run)
             drop(server, [copy.params["dbname"] for copy in copies.values()])
         report = {
+            "measured": measured_commit(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                         "postgresql": version},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
@@ -189,7 +192,7 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
         }
         report["verdict"] = compare(report["runs"], report["rounds"])
         args.out.mkdir(parents=True, exist_ok=True)
-        stem = "smoke" if args.smoke else "latest"
+        stem = "smoke" if args.smoke else args.name
         (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
         plot(rounds, args.out / f"{stem}.png")
         print(table(report))
@@ -197,6 +200,18 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
         return report
     finally:
         drop(server, made)
+
+
+def measured_commit() -> dict:
+    """Which code the figures describe: the commit, and whether the runner or the benchmark had uncommitted
+    changes (then the figures describe no commit)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
+            "uncommitted_changes": bool(git("status", "--porcelain", "--", "toolkit", "bench", "migrations",
+                                            "rollbacks", "validation")),
+            "date": time.strftime("%Y-%m-%d")}
 
 
 def drop(server: Target, names: list[str]) -> None:

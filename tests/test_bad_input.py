@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit import api
-from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, LOCK_HELD, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK, cli
+from toolkit.cli import (BAD_INPUT, CANNOT_CONNECT, FINDINGS, LOCK_HELD, OK, PRE_CHECK_FAILED, STEP_ROLLED_BACK,
+                         cli)
 from toolkit.runner.runlock import LOCK_KEY
 
 VALID = {
@@ -84,6 +85,11 @@ CASES = {
     "sql_syntax_error": Case(("apply",), BAD_INPUT, "migrations/0102_c.sql:2: SQL syntax error",
                              {"migrations/0102_c.sql": "-- c\nCREATE TABLEE c (id int);\n",
                               "rollbacks/0102_c.sql": "SELECT 1;\n"}),
+    "sql_cut_off_mid_statement": Case(("apply",), BAD_INPUT, "migrations/0102_c.sql:2: SQL syntax error: syntax error "
+                                                             "at end of input (the file ends in the middle of a "
+                                                             "statement",
+                                      {"migrations/0102_c.sql": "-- c\nCREATE TABLE c (id int\n",
+                                       "rollbacks/0102_c.sql": "SELECT 1;\n"}),
     "broken_plpgsql_body": Case(("apply", "--phase", "1"), STEP_ROLLED_BACK, 'migrations/0102_c.sql:1: syntax error at or near "RETRUN"',
                                 {"migrations/0102_c.sql": BROKEN_FUNCTION,
                                  "rollbacks/0102_c.sql": "DROP FUNCTION f();\n"}, setup=applied_phase_0),
@@ -236,3 +242,16 @@ def test_unreadable_file_is_refused_with_its_name(project, monkeypatch):
                                                                    "TOOLKIT_PROJECT": str(root)})
     assert result.exit_code == BAD_INPUT
     assert result.stderr == f"toolkit: error: {unreadable}: cannot read: Permission denied\n"
+
+
+@pytest.mark.parametrize("text", ["SELECT 1 +", "SELECT (", "CREATE TABLE t (id int", "SELECT 'open"])
+@pytest.mark.parametrize("command", [("apply", "--dry-run"), ("lint", "--no-style")], ids=["dry-run", "lint"])
+def test_a_migration_cut_off_mid_statement_is_named_with_its_line_never_a_traceback(text, command, project):
+    root = project(VALID)
+    (root / "migrations" / "0102_c.sql").write_text(f"-- c\n{text}\n")
+    (root / "rollbacks" / "0102_c.sql").write_text("SELECT 1;\n")
+    result = CliRunner().invoke(cli, list(command), env={"DATABASE_URL": "host=x", "TOOLKIT_PROJECT": str(root)})
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == (BAD_INPUT if command[0] == "apply" else FINDINGS), result.output
+    said = [line for line in result.output.splitlines() if "0102_c.sql:2:" in line]
+    assert len(said) == 1 and "SQL syntax error" in said[0], result.output

@@ -32,8 +32,8 @@ SAMPLES = REPO / "tests" / "samples" / "convert"
 
 # tool: (source ids in order, ids run outside a transaction, what is listed as not converted)
 EXPECTED = {
-    "diesel": (["2023-01-10-120000", "2023-02-01-090000", "2024-03-05-100000", "2024-04-01-080000",
-                "2024-06-20-150000"], {"2023-02-01-090000", "2024-04-01-080000"}, []),
+    "diesel": (["20230110120000", "20230201090000", "20240305100000", "20240401080000", "20240620150000"],
+               {"20230201090000", "20240401080000"}, []),
     "goose": (["20230110120000", "20230201090000", "20240305100000", "20240401080000", "20240620150000"],
               {"20230201090000", "20240401080000"}, ["20240701000000_seed_reports.go"]),
     "golang-migrate": (["000001", "000002", "000003", "000004", "000005"], set(), []),
@@ -120,6 +120,36 @@ def test_convert_json_maps_each_source_id_to_its_migration(converted):
         ("20230110120000", "0101_create_accounts", 1), ("20230201090000", "0102_accounts_status_index", 1),
         ("20240305100000", "0201_drop_legacy_flag", 2), ("20240401080000", "0202_account_notes", 2),
         ("20240620150000", "0301_create_orders", 3)]
+
+
+def test_diesel_orders_by_the_version_without_dashes_as_diesel_does(tmp_path):
+    """diesel's version is the folder name before '_' with the dashes removed; both spellings in one history
+    sort by it (with the dashes, '-' sorts before the digits and b would come before a, which it references)."""
+    source = tmp_path / "source" / "migrations"
+    for folder, up in (("20170102000000_a", "CREATE TABLE a (id int PRIMARY KEY);\n"),
+                       ("2017-08-31-000000_b", "CREATE TABLE b (a_id int REFERENCES a (id));\n")):
+        (source / folder).mkdir(parents=True)
+        (source / folder / "up.sql").write_text(up)
+        (source / folder / "down.sql").write_text(f"DROP TABLE {folder[-1]};\n")
+    conversion = convert("diesel", tmp_path / "source", tmp_path / "project", "single")
+    assert [(m.source_id, m.migration) for m in conversion.migrations] == [("20170102000000", "0101_a"),
+                                                                          ("20170831000000", "0102_b")]
+
+
+def test_adopt_from_diesel_finds_dash_named_folders_by_the_version_diesel_records(toolkit, sql, tmp_path):
+    source = tmp_path / "source" / "migrations" / "2017-08-31-000000_orders"
+    source.mkdir(parents=True)
+    (source / "up.sql").write_text("CREATE TABLE orders (id int PRIMARY KEY);\n")
+    (source / "down.sql").write_text("DROP TABLE orders;\n")
+    convert("diesel", tmp_path / "source", tmp_path / "project", "single")
+    sql("CREATE TABLE orders (id int PRIMARY KEY)")
+    sql("CREATE TABLE __diesel_schema_migrations (version varchar(50) PRIMARY KEY, run_on timestamp NOT NULL "
+        "DEFAULT CURRENT_TIMESTAMP)")
+    sql("INSERT INTO __diesel_schema_migrations (version) VALUES ('20170831000000')")
+    result = toolkit("adopt", "--from", "diesel", project=tmp_path / "project")
+    assert result.exit_code == OK, result.output
+    assert toolkit("apply", project=tmp_path / "project").exit_code == OK
+    assert sql("SELECT migration FROM toolkit.applied_migrations") == [("0101_orders",)]
 
 
 def test_phases_by_year_follow_the_timestamp_versions(converted):

@@ -1,7 +1,9 @@
 """diesel (Rust): migrations/VERSION_name/{up.sql, down.sql, metadata.toml}.
 
-diesel runs each migration in a transaction unless metadata.toml says `run_in_transaction = false`; it orders
-by the version, the folder name before its first underscore (2019-01-01-000000 or 20190101000000).
+diesel runs each migration in a transaction unless metadata.toml says `run_in_transaction = false`. Its version
+is the folder name before its first underscore with the dashes removed (2019-01-01-000000 is 20190101000000):
+it orders by that, and that is what `__diesel_schema_migrations.version` holds, so it is the id convert.json
+keeps (and `adopt --from diesel` finds).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def read(root: Path) -> Source:
             source.skip(path, "no up.sql: not a diesel migration")
             continue
         version, _, name = path.name.partition("_")
+        version = version.replace("-", "")
         transactional = _runs_in_transaction(path / "metadata.toml")
         down = path / "down.sql"
         source.migrations.append(SourceMigration(

@@ -242,7 +242,10 @@ def parse_statements(text: str, path: Path, problems: list | None = None) -> tup
     try:
         raw_statements = _parse_sql(text)
     except ParseError as exc:
-        message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
+        if location is None:  # "at end of input": pglast gives no position; the statement is cut off at the end
+            location = len(text.rstrip())
+            message += " (the file ends in the middle of a statement: a missing ')', quote or end of a body?)"
         raise PlanError(path, f"SQL syntax error: {message}", line_at(text, location)) from exc
 
     statements = []
@@ -388,6 +391,6 @@ def _first_token(text: str, start: int, end: int) -> int:
     return pos
 
 
-def line_at(text: str, offset: int) -> int:
-    offset = max(0, min(offset, len(text)))
+def line_at(text: str, offset: int | None) -> int:
+    offset = len(text) if offset is None else max(0, min(offset, len(text)))
     return text.count("\n", 0, offset) + 1

@@ -1,6 +1,7 @@
 """Feed it anything: each bad input gets one line naming what and where, its documented
 exit code, no traceback, and leaves the database as it was."""
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,3 +256,44 @@ def test_a_migration_cut_off_mid_statement_is_named_with_its_line_never_a_traceb
     assert result.exit_code == (BAD_INPUT if command[0] == "apply" else FINDINGS), result.output
     said = [line for line in result.output.splitlines() if "0102_c.sql:2:" in line]
     assert len(said) == 1 and "SQL syntax error" in said[0], result.output
+
+
+def _special_file(kind: str, path: Path) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/zero"])
+def test_a_migration_that_is_not_a_regular_file_is_refused_by_name_without_reading_it(kind, project):
+    root = project(VALID)
+    _special_file(kind, root / "migrations" / "0102_c.sql")
+    (root / "rollbacks" / "0102_c.sql").write_text("SELECT 1;\n")
+    result = CliRunner().invoke(cli, ["apply", "--dry-run"], env={"DATABASE_URL": "host=x",
+                                                                   "TOOLKIT_PROJECT": str(root)})
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr == (f"toolkit: error: {root / 'migrations' / '0102_c.sql'}: cannot read: not a regular file "
+                             "(a FIFO, device or socket is not read)\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/zero"])
+def test_convert_refuses_a_source_file_that_is_not_a_regular_file(kind, tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "000001_a.up.sql").write_text("CREATE TABLE a (id int);\n")
+    _special_file(kind, source / "000002_b.up.sql")
+    result = CliRunner().invoke(cli, ["convert", "--from", "golang-migrate", str(source), "--into",
+                                      str(tmp_path / "project")])
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.count("\n") == 1 and "000002_b.up.sql: cannot read: not a regular file" in result.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused_with_its_size(project, monkeypatch):
+    root = project(VALID)
+    (root / "migrations" / "0102_c.sql").write_text("SELECT 1;\n" * 200_000)  # 2 MB
+    (root / "rollbacks" / "0102_c.sql").write_text("SELECT 1;\n")
+    monkeypatch.setenv("TOOLKIT_MAX_FILE_MB", "1")
+    result = CliRunner().invoke(cli, ["lint", "--no-style"], env={"TOOLKIT_PROJECT": str(root)})
+    assert "2,000,000 bytes, more than the 1 MB a file may hold (TOOLKIT_MAX_FILE_MB)" in result.output
+    assert "Traceback" not in result.output

@@ -52,6 +52,20 @@ def test_a_dsn_with_a_port_that_is_not_a_number_is_malformed_input(project):
     assert result.exit_code == BAD_INPUT and result.stderr.startswith("toolkit: error: malformed DSN:")
 
 
+def test_a_dsn_setting_psycopg_refuses_is_malformed_input_not_a_lost_connection(project):
+    result = CliRunner().invoke(cli, ["status"], env={"DATABASE_URL": "host=127.0.0.1 connect_timeout=bogus dbname=x"})
+    assert result.exit_code == BAD_INPUT and result.stderr.startswith("toolkit: error: malformed DSN:")
+
+
+def test_traceback_prints_the_traceback_and_keeps_the_documented_exit_code(project):
+    from toolkit.local_server import free_port
+
+    dsn = f"host=127.0.0.1 port={free_port()} dbname=x connect_timeout=2"
+    result = CliRunner().invoke(cli, ["--traceback", "status"], env={"DATABASE_URL": dsn})
+    assert result.exit_code == CANNOT_CONNECT
+    assert "Traceback (most recent call last)" in result.stderr and "toolkit: error: cannot connect" in result.stderr
+
+
 @pytest.mark.parametrize("args", [("apply", "--phase", "abc"), ("apply", "--batch-size", "0"), ("nosuch",)])
 def test_a_usage_error_is_one_line(args):
     result = CliRunner().invoke(cli, list(args))

@@ -196,6 +196,29 @@ def test_a_rollout_the_options_do_not_name_is_refused_in_one_line_before_the_led
     assert one(db, "SELECT to_regnamespace('toolkit_fleet') IS NULL")
 
 
+def test_a_targets_query_that_is_not_one_select_is_refused_before_it_runs(db, sql):
+    sql("CREATE TABLE tenants (name text, dsn text)")
+    result = fleet(db, REPO, "apply", "--targets-query", "SELECT name, dsn FROM tenants; DROP TABLE tenants")
+    assert result.exit_code == BAD_INPUT and result.stderr.count("\n") == 1
+    assert "--targets-query must be one SELECT" in result.stderr
+    assert one(db, "SELECT to_regclass('tenants') IS NOT NULL")
+
+
+def test_a_targets_query_runs_read_only(db, sql):
+    sql("CREATE TABLE tenants (name text, dsn text)")
+    result = fleet(db, REPO, "apply", "--targets-query",
+                   "WITH gone AS (DELETE FROM tenants RETURNING name, dsn) SELECT name, dsn FROM gone")
+    assert result.exit_code == BAD_INPUT and "read-only transaction" in result.stderr
+
+
+def test_a_target_name_with_control_characters_is_refused(db, sql):
+    sql("CREATE TABLE tenants (name text, dsn text)")
+    sql("INSERT INTO tenants VALUES (E'a\\ntoolkit: rollout 1 completed', 'dbname=a')")
+    result = fleet(db, REPO, "apply", "--targets-query", "SELECT name, dsn FROM tenants")
+    assert result.exit_code == BAD_INPUT and result.stderr.count("\n") == 1
+    assert "holds control characters" in result.stderr
+
+
 # ---- rollouts on real servers -----------------------------------------------------------------------------------
 
 def test_phases_1_to_7_roll_out_in_three_waves_over_two_majors(db, server, second_server, tenants, tmp_path):
@@ -237,7 +260,8 @@ def test_a_failure_in_wave_2_stops_the_rollout_and_resume_after_the_fix_complete
     result = fleet(db, root, "apply", "--targets", str(path), "--parallel", "2")
 
     assert result.exit_code == FLEET_STOPPED, result.output
-    assert result.stderr.strip().splitlines()[-1].startswith("toolkit: error: rollout ")
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("toolkit: error: rollout ") and "then toolkit fleet resume --rollout " in last
     states = {row[0]: (row[2], row[6]) for row in ledger_rows(db)}
     assert states[here[0][0]] == ("applied", None)
     assert states[broken_name][0] == "rolled back" and 'relation "notes" already exists' in states[broken_name][1]

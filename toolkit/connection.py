@@ -76,6 +76,8 @@ class Target:
         params = {"connect_timeout": 10, **self.params, "application_name": application_name}
         try:
             return psycopg.connect(**params, autocommit=True)
+        except psycopg.ProgrammingError as exc:  # psycopg refused a value itself (connect_timeout=bogus)
+            raise BadInput(f"malformed DSN: {self.redact(' '.join(str(exc).split()))}") from exc
         except psycopg.OperationalError as exc:
             reason = " ".join(str(exc).split())
             if _MALFORMED.search(reason):  # libpq refused the DSN itself: nothing was tried on the network

@@ -48,8 +48,10 @@ def _connection_gone(error) -> bool:
 
 
 def _fail(ctx, error, message, code):
-    if ctx.find_root().params.get("traceback"):
-        raise error
+    if ctx.find_root().params.get("traceback"):  # for a bug report; the exit code stays the documented one
+        import traceback
+
+        traceback.print_exception(error)
     from ..connection import Target, redact
     from . import render
 

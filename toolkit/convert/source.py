@@ -14,6 +14,7 @@ from pglast import parse_sql
 from pglast.parser import ParseError
 
 from ..errors import BadInput
+from ..plan.sql import read_bounded
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Source:
 def read_text(path: Path) -> str:
     """A source file's text, with its line endings as they are (the converted file keeps its bytes)."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_bounded(path).decode("utf-8")
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

@@ -219,4 +219,4 @@ def raise_if_stopped(report: dict) -> None:
     rollout = report["rollout"]
     if rollout and rollout["state"] == "stopped":
         raise FleetStopped(f"rollout {rollout['id']} stopped: {rollout['failed']} target(s) failed; fix them, then "
-                           f"toolkit fleet resume --join {rollout['id']}")
+                           f"toolkit fleet resume --rollout {rollout['id']}")

@@ -87,11 +87,14 @@ def load_targets(path: Path) -> Fleet:
 
 
 def targets_from_query(ledger: Target, query: str) -> Fleet:
-    """--targets-query: rows of (name, dsn[, wave[, tags]]) from the control database."""
+    """--targets-query: rows of (name, dsn[, wave[, tags]]) from the control database. One SELECT, run in a
+    read-only transaction: anything else is refused before it runs."""
     import psycopg
 
+    _one_select(query)
     try:
-        with ledger.connect("toolkit fleet") as conn:
+        with ledger.connect("toolkit fleet") as conn, conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
             rows = conn.execute(query).fetchall()
     except psycopg.Error as exc:
         raise BadInput(f"--targets-query failed: {exc.diag.message_primary or exc}") from exc
@@ -107,11 +110,25 @@ def targets_from_query(ledger: Target, query: str) -> Fleet:
     return _fleet(targets, "--targets-query")
 
 
+def _one_select(query: str) -> None:
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        statements = parse_sql(query)
+    except ParseError as exc:
+        raise BadInput(f"--targets-query: not valid SQL: {exc.args[0]}") from exc
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt) or statements[0].stmt.intoClause:
+        raise BadInput("--targets-query must be one SELECT (it runs read-only, and only that)")
+
+
 def _target(entry: dict, index: int, where, shared_password_env: str | None) -> FleetTarget:
     name = entry.get("name")
     label = f"{where}: target {name or f'number {index}'}"
     if not isinstance(name, str) or not name:
         raise BadInput(f"{label}: needs a name")
+    if not name.isprintable():  # a newline or terminal escape in a name would forge lines of the rollout's output
+        raise BadInput(f"{where}: target number {index}'s name {name!r} holds control characters")
     dsn = entry.get("dsn")
     if not isinstance(dsn, str) or not dsn:
         raise BadInput(f"{label}: needs a dsn")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
-from ..plan.sql import Script, read_script
+from ..plan.sql import Script, check_readable, read_script
 from .changes import fixable
 from .rules import RULES, Finding
 from .safety import check_script, position
@@ -38,6 +38,14 @@ class LintReport:
         return not self.findings
 
 
+def _readable(path: Path) -> bool:
+    try:
+        check_readable(path)
+        return True
+    except OSError:
+        return False
+
+
 def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: set[str] | None = None) -> LintReport:
     """Every finding of the project. With `only` (project-relative paths, e.g. from --changed REV), sqlfluff
     runs on those files alone and only their findings are kept; the other rules still read the whole plan,
@@ -51,7 +59,8 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: s
     if style and not (root / ".sqlfluff").is_file():
         report.notes.append(f"no .sqlfluff in {root}: style uses the toolkit's defaults (dialect postgres; "
                             "`toolkit init` writes them to a file you can edit)")
-    style_findings = start_style(root, paths) if style else None  # sqlfluff runs while the rest is checked
+    # sqlfluff runs while the rest is checked, on the files that can be read (the plan names the others)
+    style_findings = start_style(root, [p for p in paths if _readable(p)]) if style else None
     plan, problems = read_plan(root)
     report.findings += [Finding(_relative(p.path, root), p.line or 1, 1, p.rule, p.problem) for p in problems]
     for phase in plan.phases:

@@ -163,3 +163,48 @@ def test_the_phase_0_erd_in_the_readme_is_what_toolkit_erd_draws_of_phase_0(data
     result = run(database_before(1), "erd")  # a database at phase 0
     assert result.exit_code == OK, result.output
     assert drawn == result.stdout, "the README's phase 0 ERD is stale: paste `toolkit erd` of a phase 0 database"
+
+
+HOSTILE = {
+    "migrations/0001_names.sql": '''
+        CREATE TABLE "Upper" (id bigint PRIMARY KEY);
+        CREATE TABLE "a b" (id bigint PRIMARY KEY);
+        CREATE TABLE a_b (id bigint PRIMARY KEY);
+        CREATE TABLE "a-b" (id bigint PRIMARY KEY, "up""ref" bigint REFERENCES "Upper" (id));
+        CREATE TABLE evil ("x
+    injected ||--o{ a_b : ""pwned""" bigint REFERENCES "Upper" (id));
+        ''',
+    "rollbacks/0001_names.sql": 'DROP TABLE evil, "a-b", a_b, "a b", "Upper";\n',
+}
+
+
+@pytest.fixture
+def hostile(toolkit, project, db):
+    root = project(HOSTILE)
+    assert toolkit("apply", project=root).exit_code == OK
+    return root
+
+
+def test_any_name_postgresql_accepts_draws_as_its_own_mermaid_entity_and_injects_nothing(toolkit, hostile):
+    result = toolkit("erd", project=hostile)
+    assert result.exit_code == OK, result.output
+    entities = re.findall(r'^    (\S+)\["', result.stdout, re.M)
+    assert len(entities) == len(set(entities)) == 5
+    assert not any(line.lstrip().startswith("injected") for line in result.stdout.splitlines())
+    # both keys to "Upper" are drawn, the quoted column names kept in the edge labels
+    assert result.stdout.count("||--o{") == 2 and 'up#quot;ref' in result.stdout
+
+
+def test_any_name_postgresql_accepts_draws_in_dot_and_svg(toolkit, hostile, tmp_path):
+    needs("dot")
+    result = toolkit("erd", "--format", "svg", "--out", str(tmp_path / "erd.svg"), project=hostile)
+    assert result.exit_code == OK, result.output
+    svg = (tmp_path / "erd.svg").read_text()
+    assert svg.count('class="node"') == 5 and svg.count('class="edge') == 2
+
+
+def test_the_docs_site_gives_every_table_a_page_of_its_own(toolkit, hostile, tmp_path):
+    result = toolkit("docs", "--out", str(tmp_path / "site"), project=hostile)
+    assert result.exit_code == OK, result.output
+    pages = sorted(p.name for p in (tmp_path / "site").glob("table-*.html"))
+    assert len(pages) == 5 and len({p.lower() for p in pages}) == 5

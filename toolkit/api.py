@@ -317,5 +317,5 @@ def erd(target: Target, *, phase: int | None = None, around: str | None = None, 
     if phase is not None:
         plan.phase(phase)
     with target.connect("toolkit erd") as conn:
-        inspection = inspect(conn)
-    return drawing.narrow(drawing.build(inspection, plan), phase, around, hops)
+        inspection, keys = inspect(conn), drawing.read_keys(conn)
+    return drawing.narrow(drawing.build(inspection, keys, plan), phase, around, hops)

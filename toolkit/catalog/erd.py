@@ -22,9 +22,6 @@ from .inspect import Inspection
 
 MERMAID_LIMIT = 50_000  # Mermaid's default maxTextSize
 
-_FOREIGN_KEY = re.compile(r"FOREIGN KEY \((?P<columns>[^)]*)\) REFERENCES (?P<parent>[^(]+)"
-                          r"\((?P<parent_columns>[^)]*)\)(?P<rest>.*)")
-_ON_DELETE = re.compile(r"ON DELETE (SET NULL|SET DEFAULT|CASCADE|RESTRICT|NO ACTION)")
 
 
 @dataclass(frozen=True)
@@ -123,40 +120,52 @@ def _qualified(relation: ast.RangeVar) -> str:
     return f"{relation.schemaname or 'public'}.{relation.relname}"
 
 
-def build(inspection: Inspection, plan=None) -> Diagram:
-    """Every table of the inspection with its key columns, and every foreign key between them."""
+# Keys as the catalog holds them (names unquoted, columns in key order), not read back from their definitions:
+# a quoted name ("Upper", a column with a comma or a quote in it) does not survive a regular expression.
+KEYS = """
+SELECT format('%s.%s', n.nspname, c.relname), k.conname, k.contype,
+       CASE WHEN k.contype = 'f' THEN format('%s.%s', pn.nspname, p.relname) END,
+       (SELECT array_agg(a.attname::text ORDER BY u.position) FROM unnest(k.conkey) WITH ORDINALITY AS u (attnum, position)
+        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum),
+       k.confdeltype::text
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class p ON p.oid = k.confrelid LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE k.contype IN ('p', 'f')
+ORDER BY 1, 2
+"""
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def read_keys(conn) -> list[tuple]:
+    """(table, constraint, 'p' or 'f', parent table, [columns], ON DELETE code) of every primary and foreign key."""
+    return conn.execute(KEYS).fetchall()
+
+
+def build(inspection: Inspection, keys: list[tuple], plan=None) -> Diagram:
+    """Every table of the inspection with its key columns, and every foreign key between them (`read_keys`)."""
     made = origins(plan) if plan is not None else {}
     tables = {name: Table(name, origin=made.get(("table", name)))
               for name, attributes in inspection.objects.get("table", {}).items()}
     key_columns: dict[str, dict[str, set[str]]] = {name: {} for name in tables}
-    keys = []
-    for full_name, attributes in sorted(inspection.objects.get("constraint", {}).items()):
-        schema, table, constraint = full_name.split(".", 2)
-        owner, definition = f"{schema}.{table}", attributes["definition"]
+    found = []
+    for owner, constraint, kind, parent, columns, on_delete in keys:
         if owner not in tables:
             continue
-        if definition.startswith("PRIMARY KEY"):
-            for column in _columns(definition[definition.index("(") + 1:definition.index(")")]):
-                key_columns[owner].setdefault(column, set()).add("PK")
-        match = _FOREIGN_KEY.match(definition)
-        if match:
-            parent = match["parent"].strip()
-            parent = parent if "." in parent else f"public.{parent}"
-            on_delete = _ON_DELETE.search(match["rest"])
-            keys.append(ForeignKey(constraint, owner, parent, ", ".join(_columns(match["columns"])),
-                                   on_delete.group(1) if on_delete else "NO ACTION",
-                                   made.get(("key", constraint))))
-            for column in _columns(match["columns"]):
-                key_columns[owner].setdefault(column, set()).add("FK")
+        for column in columns or ():
+            key_columns[owner].setdefault(column, set()).add("PK" if kind == "p" else "FK")
+        if kind == "f" and parent in tables:
+            found.append(ForeignKey(constraint, owner, parent, ", ".join(columns or ()),
+                                    _ACTIONS.get(on_delete, "NO ACTION"), made.get(("key", constraint))))
     columns = inspection.objects.get("column", {})
     for full_name, attributes in sorted(columns.items(), key=lambda item: item[1].get("position", 0)):
-        schema, table, column = full_name.split(".", 2)
-        owner = f"{schema}.{table}"
-        if owner in tables and column in key_columns[owner]:
-            tables[owner].columns.append((column, attributes["type"], ", ".join(sorted(key_columns[owner][column],
-                                                                                       reverse=True))))
-    keys = [k for k in keys if k.parent in tables]
-    return Diagram(tables, keys, focus=set(tables))
+        schema, rest = full_name.split(".", 1)
+        for owner in (o for o in tables if rest.startswith(o.split(".", 1)[1] + ".") and o.startswith(schema + ".")):
+            column = rest[len(owner.split(".", 1)[1]) + 1:]
+            if column in key_columns[owner]:
+                tables[owner].columns.append((column, attributes["type"],
+                                              ", ".join(sorted(key_columns[owner][column], reverse=True))))
+    return Diagram(tables, found, focus=set(tables))
 
 
 def _columns(text: str) -> list[str]:
@@ -203,7 +212,21 @@ def mermaid(diagram: Diagram) -> list[str]:
 
 
 def _entity(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", name.removeprefix("public."))
+    """An identifier Mermaid and DOT take for any table name, and a different one for every name: letters,
+    digits and '_' stay, anything else is its code point between hyphens (a b, a_b and a-b stay three tables)."""
+    return "".join(c if (c.isascii() and c.isalnum()) or c == "_" else f"-{ord(c):x}-"
+                   for c in name.removeprefix("public."))
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a Mermaid "...": its quote and line breaks as entity codes, so a name cannot end the label
+    or start a line of its own."""
+    return text.replace("#", "#35;").replace('"', "#quot;").replace("\n", "#10;").replace("\r", "#13;")
+
+
+def _attribute(column: str) -> str:
+    """A column as a Mermaid attribute name (letters, digits, '_'); its real name goes in the comment."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", column) if column else "_"
 
 
 def _label(table: Table, diagram: Diagram) -> str:
@@ -218,16 +241,17 @@ def _mermaid(diagram: Diagram, names: set[str], title: str | None = None) -> str
     drawn = set(names) | {x for k in diagram.keys if k.child in names or k.parent in names for x in (k.child, k.parent)}
     for name in sorted(drawn):
         table = diagram.tables[name]
-        lines.append(f'    {_entity(name)}["{_label(table, diagram)}"] {{')
+        lines.append(f'    {_entity(name)}["{_mermaid_text(_label(table, diagram))}"] {{')
         if name in names and name in diagram.focus:
-            lines += [f'        {_type(kind)} {column} {"PK" if "PK" in keys else "FK"}'
+            lines += [f'        {_type(kind)} {_attribute(column)} {"PK" if "PK" in keys else "FK"}'
+                      + (f' "{_mermaid_text(column)}"' if _attribute(column) != column else "")
                       for column, kind, keys in table.columns]
         lines.append("    }")
     for key in diagram.keys:
         if key.child in names or key.parent in names:
             new = " (new)" if diagram.highlighted(key) else ""
             lines.append(f'    {_entity(key.parent)} ||--o{{ {_entity(key.child)} : '
-                         f'"{key.columns}, ON DELETE {key.on_delete}{new}"')
+                         f'"{_mermaid_text(key.columns)}, ON DELETE {key.on_delete}{new}"')
     return "\n".join(lines) + "\n"
 
 
@@ -257,7 +281,7 @@ def dot(diagram: Diagram) -> str:
     for key in diagram.keys:
         new = diagram.highlighted(key)
         colour = _NEW if new else _PLAIN if key.child in diagram.focus and key.parent in diagram.focus else _FADED
-        lines.append(f'    "{_entity(key.child)}" -> "{_entity(key.parent)}" [label="{key.columns}\\n'
+        lines.append(f'    "{_entity(key.child)}" -> "{_entity(key.parent)}" [label="{_dot_text(key.columns)}\\n'
                      f'ON DELETE {key.on_delete}", color="{colour}", fontcolor="{colour}", '
                      f'penwidth={2.5 if new else 1}, class="{"new" if new else "old"}"];')
     lines.append("}")
@@ -265,7 +289,12 @@ def dot(diagram: Diagram) -> str:
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _dot_text(text: str) -> str:
+    """Text inside a DOT "...": backslash and quote escaped, a line break as DOT's own."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def svg(diagram: Diagram) -> str:

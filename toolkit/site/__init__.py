@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from .. import api
@@ -38,10 +39,10 @@ class Site:
 def build_site(target: Target, out: Path, *, settings: Settings = Settings()) -> Site:
     plan = load_plan(settings.project)
     with target.connect("toolkit docs") as conn:
-        inspection = inspect(conn)
+        inspection, keys = inspect(conn), drawing.read_keys(conn)
         estimates = dict(conn.execute(_ESTIMATES).fetchall())
     made = drawing.origins(plan)
-    diagram = drawing.build(inspection, plan)
+    diagram = drawing.build(inspection, keys, plan)
     out.mkdir(parents=True, exist_ok=True)
     can_draw = shutil.which("dot") is not None
 
@@ -49,8 +50,8 @@ def build_site(target: Target, out: Path, *, settings: Settings = Settings()) ->
         if can_draw:
             svg = drawing.svg(which)
             return svg[svg.index("<svg"):]  # inline, without the XML prologue
-        return "".join(f"<li>{k.child} &rarr; {k.parent} ({k.columns}, ON DELETE {k.on_delete})</li>"
-                       for k in which.keys).join(("<ul class='keys'>", "</ul>"))
+        return "".join(f"<li>{escape(k.child)} &rarr; {escape(k.parent)} ({escape(k.columns)}, ON DELETE "
+                       f"{k.on_delete})</li>" for k in which.keys).join(("<ul class='keys'>", "</ul>"))
 
     pages = [out / "index.html"]
     pages[0].write_text(index_page(plan, diagram, picture(diagram)))

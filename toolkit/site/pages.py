@@ -16,7 +16,12 @@ th, td { border-bottom: 1px solid #ddd; padding: .25rem .6rem; text-align: left;
 
 
 def page_of(table: str) -> str:
-    return "table-" + re.sub(r"[^A-Za-z0-9_.-]", "_", table.removeprefix("public.")) + ".html"
+    """A file name of its own for every table name, on case-insensitive disks too: lower-case letters, digits,
+    '_' and '.' stay, anything else is its code point between hyphens ("a b", a_b, a-b and Upper all differ)."""
+    return "table-" + "".join(c if c in _KEPT else f"-{ord(c):x}-" for c in table.removeprefix("public.")) + ".html"
+
+
+_KEPT = set("abcdefghijklmnopqrstuvwxyz0123456789_.")
 
 
 def _page(title: str, body: str) -> str:

@@ -20,7 +20,7 @@ from conftest import REPO, one, until
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from toolkit import api
-from toolkit.cli import BAD_INPUT, FLEET_STOPPED, OK, cli
+from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, FLEET_STOPPED, OK, cli
 from toolkit.connection import Target
 from toolkit.fleet import load_targets
 from toolkit.local_server import LocalServer, embedded_bindir
@@ -328,6 +328,24 @@ def test_a_fleet_runner_killed_mid_wave_leaves_a_ledger_that_resume_completes(db
         target = reach(dsn, "FLEET_PW_HERE")
         assert one(target, "SELECT count(*) FROM toolkit.applied_migrations") == 3, name
         assert applied_phases(target, root) == [0, 1]
+
+
+@pytest.mark.slow
+def test_a_ledger_lost_mid_rollout_is_one_line_per_target_and_exit_9_never_a_traceback(server, own_server, tenants,
+                                                                                      project, tmp_path):
+    root = project(SMALL)
+    members = tenants(server, 4, root, "FLEET_PW_HERE")
+    path = targets_file(tmp_path / "targets.toml", [members], {name: "FLEET_PW_HERE" for name, _ in members})
+    ledger_server = own_server()
+    ledger = ledger_server.target()
+    runner = _runner(ledger, root, "apply", "--targets", str(path), "--parallel", "2")
+    until(ledger, "SELECT count(*) > 0 FROM toolkit_fleet.rollout_targets WHERE state = 'running'")
+    ledger_server.crash()
+    _, err = runner.communicate(timeout=120)
+    assert runner.returncode == CANNOT_CONNECT, err
+    assert "Traceback" not in err and "Exception in thread" not in err
+    errors = [line for line in err.splitlines() if line.startswith("toolkit: error:")]
+    assert len(errors) == 1 and errors[0].startswith("toolkit: error: lost the ledger") and "fleet resume" in errors[0]
 
 
 def test_three_runners_share_one_rollout_and_the_wave_gate_holds_across_them(db, server, tenants, project,

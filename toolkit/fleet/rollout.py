@@ -18,7 +18,7 @@ from typing import Callable, ContextManager
 
 from .. import api
 from ..connection import Target
-from ..errors import BadInput, FleetStopped, RolledBack, ToolkitError
+from ..errors import BadInput, CannotConnect, FleetStopped, RolledBack, ToolkitError
 from ..exit_codes import CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
 from ..plan import load_plan
 from ..runner.progress import Progress
@@ -123,12 +123,19 @@ def work(ledger_target: Target, rollout_id: int, *, parallel: int = 1, settings:
     try:
         rollout = _existing(presence, rollout_id)
         runner, key = presence.join_as_runner()
+        lost: list[str] = []  # what the workers could not record because the ledger went away, one line each
         threads = [threading.Thread(target=_worker, args=(ledger_target, rollout, runner, key, settings, watcher,
-                                                          presence), daemon=True) for _ in range(parallel)]
+                                                          presence, lost), daemon=True) for _ in range(parallel)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if lost or not presence.still_holds_lock():
+            error = CannotConnect(f"lost the ledger ({ledger_target.describe()}) during rollout {rollout.id}; "
+                                  f"when it is back, toolkit fleet resume --rollout {rollout.id} goes on (each "
+                                  "target's own history says what it has)")
+            error.notes = tuple(lost)
+            raise error
         return presence.finish_if_done(rollout)
     finally:
         presence.close()
@@ -143,10 +150,20 @@ def _existing(ledger: Ledger, rollout_id: int | None) -> Rollout:
 
 
 def _worker(ledger_target: Target, rollout: Rollout, runner: str, key: int, settings: Settings, watcher: Watcher,
-            presence: Ledger) -> None:
-    ledger = Ledger(ledger_target)
+            presence: Ledger, lost: list[str]) -> None:
+    """Claims, runs and records targets until none is left. A lost ledger ends the worker with a line in `lost`
+    (the target it was on, if any), never a thread's traceback."""
+    import psycopg
+
+    row = outcome = None
+    try:
+        ledger = Ledger(ledger_target)
+    except (psycopg.Error, CannotConnect) as error:
+        lost.append(f"a worker could not reach the ledger: {ledger_target.redact(' '.join(str(error).split()))}")
+        return
     try:
         while presence.still_holds_lock():
+            row = outcome = None
             row = ledger.claim(rollout, runner, key)
             if row is None:
                 counts = ledger.counts(rollout)
@@ -160,8 +177,20 @@ def _worker(ledger_target: Target, rollout: Rollout, runner: str, key: int, sett
             ledger.record(rollout, row.target.name, outcome.state, outcome.exit_code, outcome.first_error,
                           outcome.done)
             watcher.target_finished(row, outcome.state, time.monotonic() - began, outcome.first_error)
+    except psycopg.Error as error:
+        reason = ledger_target.redact(" ".join(str(error).split()) or type(error).__name__)
+        if row is None:
+            lost.append(f"a worker lost the ledger between targets: {reason}")
+        elif outcome is None:
+            lost.append(f"{row.target.name}: the ledger was lost while it ran ({reason})")
+        else:
+            lost.append(f"{row.target.name}: {outcome.state} (exit {outcome.exit_code}), but the ledger could not "
+                        f"record it ({reason})")
     finally:
-        ledger.close()
+        try:
+            ledger.close()
+        except psycopg.Error:
+            pass
 
 
 def run_one(row: TargetRow, rollout: Rollout, settings: Settings, progress: Progress) -> Outcome:

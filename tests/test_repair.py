@@ -6,9 +6,11 @@ import signal
 import subprocess
 import sys
 
+import psycopg
 from click.testing import CliRunner
 
 from toolkit.cli import BAD_INPUT, FINDINGS, HUMAN_NEEDED, OK, cli
+from toolkit.runner.runlock import LOCK_KEY
 
 PROJECT = {
     "migrations/0001_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY, name text);\n",
@@ -95,3 +97,25 @@ def test_invalid_index_is_reported(project, db, sql):
         pass
     problems = json.loads(run(db, root, "repair", "--json").stdout)["problems"]
     assert [(p["kind"], p["subject"]) for p in problems] == [("invalid_index", "public.uq_a_name")]
+
+
+def test_a_step_another_runner_is_working_on_is_running_not_interrupted(project, db):
+    root = project(PROJECT)
+    run(db, root, "apply", "--phase", "0")
+    killed = subprocess.run([sys.executable, "-m", "toolkit", "apply", "--phase", "1"],
+                            env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root),
+                                 "TOOLKIT_DEBUG_KILL_AT": "2"}, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL  # its 'started' row stays, as a runner's mid-step does
+    with psycopg.connect(db.dsn, autocommit=True, application_name="toolkit apply") as runner:
+        runner.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # a runner holds the lock: it is on it now
+        status = json.loads(run(db, root, "status", "--json").stdout)
+        phase_1 = next(p for p in status["phases"] if p["phase"] == 1)
+        assert phase_1["state"] == "running"
+        assert phase_1["migrations"][0]["state"] == "running"
+        report = run(db, root, "repair", "--json")
+        assert report.exit_code == OK
+        [problem] = json.loads(report.stdout)["problems"]
+        assert (problem["kind"], problem["needs_human"]) == ("running", False)
+        assert "running now (pid" in problem["detail"] and "toolkit apply" in problem["detail"]
+    status = json.loads(run(db, root, "status", "--json").stdout)
+    assert next(p for p in status["phases"] if p["phase"] == 1)["migrations"][0]["state"] == "interrupted"

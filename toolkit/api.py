@@ -34,6 +34,7 @@ from .runner.results import (
     StepResult,
     Verification,
 )
+from .runner.runlock import other_runner
 from .runner.session import Settings, locked_session
 
 __all__ = ["Settings", "apply", "rollback", "validate", "status", "verify", "fingerprint", "diff", "erd",
@@ -140,13 +141,16 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
     with target.connect("toolkit status") as conn:
         history = History(conn)
         applied, events = history.applied(), history.last_events()
+        running = other_runner(conn) is not None  # a step another runner 'started' is running now
     phases = []
     for phase in plan.phases:
-        migrations = [_migration_status(m, applied.get(m.name), events.get(m.name)) for m in phase.migrations]
+        migrations = [_migration_status(m, applied.get(m.name), events.get(m.name), running)
+                      for m in phase.migrations]
         # the phase's state follows from its migrations': partial whenever they disagree (one interrupted, one
-        # half rolled back), not only when some are applied
+        # half rolled back), not only when some are applied; running while a runner works on one of them
         states = {"applied" if m.state == "adopted" else m.state for m in migrations}
-        state = "applied" if states == {"applied"} else "pending" if states <= {"pending"} else "partial"
+        state = "applied" if states == {"applied"} else "pending" if states <= {"pending"} else \
+            "running" if states & {"running", "rollback_running"} else "partial"
         phases.append(PhaseStatus(phase.number, state, migrations))
     known = {m.name for m in plan.migrations}
     unknown = [
@@ -286,14 +290,16 @@ def _mode(script, statement) -> str:
     return "transaction" if script.transactional else "autocommit"
 
 
-def _migration_status(migration: Migration, applied: AppliedMigration | None, event) -> MigrationStatus:
+def _migration_status(migration: Migration, applied: AppliedMigration | None, event,
+                      running: bool = False) -> MigrationStatus:
     if applied:
         half_undone = event is not None and event.action == "rollback" and event.outcome == "started"
         adopted = event is not None and event.action == "adopt"
         return MigrationStatus(
             migration.name,
             migration.phase,
-            "rollback_interrupted" if half_undone else "adopted" if adopted else "applied",
+            ("rollback_running" if running else "rollback_interrupted") if half_undone
+            else "adopted" if adopted else "applied",
             applied.applied_at.isoformat(),
             applied.duration_ms,
             "ok" if applied.checksum == migration.checksum else "changed",
@@ -302,7 +308,7 @@ def _migration_status(migration: Migration, applied: AppliedMigration | None, ev
     if event and event.outcome == "failed":
         state = "failed"
     elif event and event.outcome == "started":
-        state = "interrupted"
+        state = "running" if running else "interrupted"
     return MigrationStatus(migration.name, migration.phase, state)
 
 

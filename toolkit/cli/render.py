@@ -104,7 +104,8 @@ def print_status(console: Console, status) -> None:
     """Aligned plain columns (a rich Table of a few hundred rows costs more than the rest of `status`)."""
     console.print(f"database: {status.database}", markup=False)
     colours = {"applied": "green", "adopted": "green", "pending": "white", "partial": "yellow", "failed": "red",
-               "interrupted": "red", "rollback_interrupted": "red", "missing_file": "red"}
+               "interrupted": "red", "rollback_interrupted": "red", "missing_file": "red",
+               "running": "yellow", "rollback_running": "yellow"}
     rows = [("phase", "migration", "state", "applied at", "ms", "checksum", None)]
     for phase in status.phases:
         rows.append((str(phase.phase), "", phase.state, "", "", "", colours[phase.state]))

@@ -11,17 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..connection import Target
-from ..errors import BadInput
+from ..errors import BadInput, describe_holder
 from ..plan import load_plan
 from ..plan.sql import idempotent
 from .history import History
 from .progress import Progress
+from .runlock import other_runner
 from .session import Settings, locked_session
 
 
 @dataclass
 class Problem:
-    kind: str  # interrupted, rollback_interrupted, failed_rollback, checksum_changed, missing_file, invalid_index
+    kind: str  # running, interrupted, rollback_interrupted, failed_rollback, checksum_changed, missing_file, invalid_index
     subject: str  # a migration name, or an index
     detail: str
     ways_out: list[str] = field(default_factory=list)
@@ -58,9 +59,15 @@ def find_problems(conn, settings: Settings) -> list[Problem]:
     plan = load_plan(settings.project)
     history = History(conn)
     applied, events = history.applied(), history.last_events()
+    holder = other_runner(conn)
     problems = []
     for m in plan.migrations:
         event, is_applied = events.get(m.name), m.name in applied
+        if event and event.outcome == "started" and holder:  # not stopped: another runner is on it right now
+            problems.append(Problem("running", m.name, f"{event.action} running now ({describe_holder(holder)}); "
+                                    "nothing to repair while it runs", ["wait for it: toolkit status"],
+                                    needs_human=False))
+            continue
         if event and event.outcome == "started" and not is_applied:
             # a rerun resumes at the statement that was running; only one that is not safe to run twice needs a look
             resumable = all(s.batched or idempotent(s.node) for s in m.apply_script.statements)

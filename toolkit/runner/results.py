@@ -54,7 +54,8 @@ class PlannedPhase:
 class MigrationStatus:
     migration: str
     phase: int
-    state: str  # applied, pending, failed, interrupted, rollback_interrupted, missing_file
+    state: str  # applied, pending, failed, running, interrupted, rollback_running, rollback_interrupted,
+    # missing_file
     applied_at: str | None = None
     duration_ms: int | None = None
     checksum: str | None = None  # ok, changed; None when not applied

@@ -50,3 +50,12 @@ def lock_holder(conn: psycopg.Connection) -> dict | None:
                  AND l.classid = %s::oid AND l.objid = %s::oid AND l.objsubid = 1""",
             (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF),
         ).fetchone()
+
+
+def other_runner(conn: psycopg.Connection) -> dict | None:
+    """The runner holding the lock now, if it is not this connection: a step it has 'started' is running, not
+    interrupted."""
+    holder = lock_holder(conn)
+    if holder and holder["pid"] != conn.execute("SELECT pg_backend_pid()").fetchone()[0]:
+        return holder
+    return None

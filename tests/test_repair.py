@@ -116,6 +116,6 @@ def test_a_step_another_runner_is_working_on_is_running_not_interrupted(project,
         assert report.exit_code == OK
         [problem] = json.loads(report.stdout)["problems"]
         assert (problem["kind"], problem["needs_human"]) == ("running", False)
-        assert "running now (pid" in problem["detail"] and "toolkit apply" in problem["detail"]
+        assert "running now (application 'toolkit apply'" in problem["detail"]
     status = json.loads(run(db, root, "status", "--json").stdout)
     assert next(p for p in status["phases"] if p["phase"] == 1)["migrations"][0]["state"] == "interrupted"

@@ -124,7 +124,7 @@ CASES = {
                        dsn=with_port(1)),
     "missing_database": Case(("status",), CANNOT_CONNECT, 'database "no_such_db" does not exist',
                              dsn=with_database("no_such_db")),
-    "database_url_unset": Case(("status",), BAD_INPUT, "no database given: pass --dsn or set DATABASE_URL",
+    "database_url_unset": Case(("status",), BAD_INPUT, "no database given: pass --dsn, set DATABASE_URL, or libpq's",
                                dsn=lambda t: ""),
     "malformed_dsn": Case(("status",), BAD_INPUT, "malformed DSN", dsn=lambda t: "host=x password=secret-pw oops"),
     "non_utf8_file": Case(("apply",), BAD_INPUT, "migrations/0102_c.sql:1: not valid UTF-8", setup=non_utf8),

@@ -43,10 +43,37 @@ def test_unreachable_server_gets_one_line(toolkit):
     assert WRONG not in result.output
 
 
+NO_LIBPQ_ENVIRONMENT = {name: None for name in ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+                                                  "PGSERVICE", "PGSERVICEFILE")}
+
+
 def test_missing_database_url_is_bad_input():
-    result = CliRunner().invoke(cli, ["status"], env={"DATABASE_URL": None})
+    result = CliRunner().invoke(cli, ["status"], env={"DATABASE_URL": None, **NO_LIBPQ_ENVIRONMENT})
     assert result.exit_code == BAD_INPUT
-    assert result.stderr == "toolkit: error: no database given: pass --dsn or set DATABASE_URL\n"
+    assert result.stderr == ("toolkit: error: no database given: pass --dsn, set DATABASE_URL, or libpq's "
+                             "PGHOST/PGDATABASE/PGSERVICE\n")
+
+
+def test_libpqs_environment_is_a_database_as_for_psql(db, project):
+    params = db.params
+    env = {"DATABASE_URL": None, **NO_LIBPQ_ENVIRONMENT, "PGHOST": params["host"], "PGPORT": str(params["port"]),
+           "PGUSER": params["user"], "PGDATABASE": params["dbname"], "PGPASSWORD": params.get("password"),
+           "TOOLKIT_PROJECT": str(project({"migrations/0001_a.sql": "CREATE TABLE a (id int);\n",
+                                           "rollbacks/0001_a.sql": "DROP TABLE a;\n"}))}
+    assert CliRunner().invoke(cli, ["apply"], env=env).exit_code == OK
+    result = CliRunner().invoke(cli, ["status"], env=env)
+    assert result.exit_code == OK and f":{params['port']}/{params['dbname']}" in result.stdout
+
+
+def test_a_pg_service_file_names_the_database(db, project, tmp_path):
+    params = db.params
+    (tmp_path / "pg_service.conf").write_text(
+        "[platform]\n" + "".join(f"{key}={params[key]}\n" for key in ("host", "port", "user", "dbname", "password")
+                                 if params.get(key)))
+    env = {"DATABASE_URL": None, **NO_LIBPQ_ENVIRONMENT, "PGSERVICEFILE": str(tmp_path / "pg_service.conf"),
+           "PGSERVICE": "platform", "TOOLKIT_PROJECT": str(project({"migrations/0001_a.sql": "SELECT 1;\n",
+                                                                     "rollbacks/0001_a.sql": "SELECT 1;\n"}))}
+    assert CliRunner().invoke(cli, ["apply"], env=env).exit_code == OK
 
 
 def test_status_json_has_the_documented_fields(toolkit):

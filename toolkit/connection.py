@@ -27,6 +27,10 @@ def redact(text: str, password: str | None = None) -> str:
 _MALFORMED = re.compile(r"invalid (integer|port|sslmode|value|connection option)|unrecognized|missing \"=\"")
 
 
+# The variables libpq reads when a DSN leaves a setting out (an empty DSN: all of them).
+LIBPQ_ENVIRONMENT = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE")
+
+
 @dataclass(frozen=True)
 class Target:
     """A database the toolkit works on, given as a libpq DSN (URL or key=value)."""
@@ -35,10 +39,12 @@ class Target:
 
     @classmethod
     def from_option(cls, dsn: str | None) -> Target:
+        """--dsn, else $DATABASE_URL, else libpq's own environment (PGHOST, PGDATABASE, PGSERVICE, ...), as psql
+        and pg_dump in the same shell would connect."""
         dsn = dsn or os.environ.get("DATABASE_URL")
-        if not dsn:
-            raise BadInput("no database given: pass --dsn or set DATABASE_URL")
-        target = cls(dsn)
+        if not dsn and not any(os.environ.get(name) for name in LIBPQ_ENVIRONMENT):
+            raise BadInput("no database given: pass --dsn, set DATABASE_URL, or libpq's PGHOST/PGDATABASE/PGSERVICE")
+        target = cls(dsn or "")
         target.params  # refuse a malformed DSN now, with a clean message
         return target
 

@@ -86,6 +86,15 @@ def test_failing_step_in_the_middle_rolls_the_phase_back(toolkit, db, sql, proje
     assert sql("SELECT migration FROM toolkit.applied_migrations ORDER BY 1") == [("0001_accounts",)]
 
 
+def test_phases_that_applied_before_a_later_one_failed_are_said_before_the_error(toolkit, project):
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);\nSELECT 1 / 0;"))
+    result = toolkit("apply", project=root)
+    assert result.exit_code == STEP_ROLLED_BACK
+    assert result.stdout.startswith("phase 0 applied: 1 migration(s) in ")
+    as_json = toolkit("apply", "--json", project=root)
+    assert as_json.exit_code == STEP_ROLLED_BACK and json.loads(as_json.stdout)["completed"] == []  # 0 is in
+
+
 def test_failing_post_check_rolls_the_phase_back(toolkit, db, project):
     root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);", post_check="SELECT 42 AS answer"))
     toolkit("apply", "--phase", "0", project=root)

@@ -17,7 +17,7 @@ from .catalog.diff import differences as catalog_differences
 from .catalog.fingerprint import Fingerprint, take_fingerprint
 from .catalog.inspect import inspect
 from .connection import Target
-from .errors import BadInput, ChecksumMismatch, HumanNeeded
+from .errors import BadInput, ChecksumMismatch, HumanNeeded, ToolkitError
 from .plan import Migration, Phase, Plan, load_plan
 from .runner.checks import CheckResult, run_checks
 from .runner.history import AppliedMigration, History
@@ -59,7 +59,14 @@ def apply(target: Target, phase: int | None = None, *, through: int | None = Non
     with locked_session(target, settings, progress, "apply") as session:
         applied = session.history.applied()
         _refuse_edited(plan, applied)
-        return [session.apply_phase(p) for p in chosen(applied)]
+        done = []
+        try:
+            for chosen_phase in chosen(applied):
+                done.append(session.apply_phase(chosen_phase))
+        except ToolkitError as error:
+            error.completed = tuple(done)  # the phases that did apply, said before what stopped the run
+            raise
+        return done
 
 
 ROLLBACK_LEVELS = ("schema", "data", "feature")

@@ -15,6 +15,8 @@ class ToolkitError(Exception):
 
     # Lines printed under the message, e.g. the server's DETAIL, HINT and CONTEXT for a failed statement.
     notes: tuple[str, ...] = ()
+    # What the command finished before it stopped (the phases an apply did apply), shown before the error.
+    completed: tuple = ()
 
 
 class BadInput(ToolkitError):

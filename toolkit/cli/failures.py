@@ -9,7 +9,7 @@ import click
 
 from ..errors import ToolkitError
 from ..exit_codes import BAD_INPUT, CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
-from .consoles import err
+from .consoles import err, out
 
 
 def handles_errors(command):
@@ -59,11 +59,14 @@ def _fail(ctx, error, message, code):
     password = Target(dsn).password if dsn else None
     message = redact(message, password)
     notes = [redact(line, password) for line in getattr(error, "notes", ())]
+    completed = list(getattr(error, "completed", ()))
+    if completed and not ctx.params.get("as_json"):
+        render.print_results(out(), completed)  # what did apply before the run stopped
     err().print(f"toolkit: error: {message}", markup=False)
     for line in notes + list(getattr(error, "differences", []))[:40]:
         err().print(f"  {line}", markup=False)
     if ctx.params.get("as_json"):
-        click.echo(render.to_json({"error": message, "notes": notes, "exit_code": code}))
+        click.echo(render.to_json({"error": message, "notes": notes, "exit_code": code, "completed": completed}))
     ctx.exit(code)
 
 

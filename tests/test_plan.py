@@ -92,6 +92,19 @@ def test_several_idempotent_concurrent_statements_may_share_a_file(project):
     assert not built.transactional and [s.builds_index.name for s in built.statements] == ["i", "j"]
 
 
+def test_statements_that_say_they_may_run_again_may_share_a_file_with_a_concurrent_one(project):
+    plan = load_plan(project({
+        "migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
+        "migrations/0002_i.sql": "ALTER TABLE a ADD COLUMN IF NOT EXISTS code text;\n"
+                                 "CREATE OR REPLACE VIEW a_codes AS SELECT id, code FROM a;\n"
+                                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS a_code ON a (code);\n"
+                                 "COMMENT ON INDEX a_code IS 'lookups by code';\n",
+        "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY IF EXISTS a_code;\nDROP VIEW IF EXISTS a_codes;\n"
+                                "ALTER TABLE a DROP COLUMN IF EXISTS code;\n"}))
+    assert [m.apply_script.transactional for m in plan.migrations] == [True, False]
+    assert not plan.migrations[1].rollback_script.transactional
+
+
 def test_a_concurrent_statement_beside_one_not_safe_to_rerun_is_refused(project):
     message = refusal({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
                        "migrations/0002_i.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON a (id);\n"

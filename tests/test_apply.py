@@ -221,3 +221,18 @@ def test_dry_run_names_the_locks_that_would_stall_applications(toolkit):
     assert statements["0514_validate_fk_user_subscriptions"][0]["stalling_locks"] == []
     assert "stalls applications while held: AccessExclusiveLock on user_subscriptions" in toolkit(
         "apply", "--phase", "5", "--dry-run").stdout
+
+
+def test_a_broken_rollback_file_refuses_only_the_phase_it_would_roll_back(toolkit, db, project):
+    root = project({**three_step_phase_1("CREATE TABLE t2 (id bigint);"),
+                    "rollbacks/0102_t2.sql": "DROP TABLEE t2;\n"})
+    earlier = toolkit("apply", "--phase", "0", project=root)
+    assert earlier.exit_code == OK, earlier.output
+    assert "warning: " in earlier.stderr and "rollbacks/0102_t2.sql:1: SQL syntax error" in earlier.stderr
+    before = api.fingerprint(db)
+    refused = toolkit("apply", "--phase", "1", project=root)
+    assert refused.exit_code == BAD_INPUT
+    [line] = refused.stderr.strip().splitlines()
+    assert "rollbacks/0102_t2.sql:1: SQL syntax error" in line and "phase 1 is not applied" in line
+    assert api.fingerprint(db) == before
+    assert toolkit("rollback", "--phase", "0", project=root).exit_code == OK

@@ -45,12 +45,13 @@ def apply(target: Target, phase: int | None = None, *, through: int | None = Non
           progress: Progress = Progress(), dry_run: bool = False):
     """Apply phase `phase` (or every pending phase, in order; with `through=N`, every pending phase up to N).
     Returns the phases' results, or with dry_run the plan of what would run, running nothing."""
-    plan = load_plan(settings.project)
+    plan = load_plan(settings.project, for_apply=True)
     if through is not None:
         plan.phase(through)  # refuses a phase the project does not have
 
     def chosen(applied) -> list[Phase]:
-        return [p for p in plan.phases_to_apply(set(applied), phase) if through is None or p.number <= through]
+        phases = [p for p in plan.phases_to_apply(set(applied), phase) if through is None or p.number <= through]
+        return _needing_their_rollbacks(plan, phases, "applied", progress)
 
     if dry_run:
         applied = _read_applied(target)
@@ -69,6 +70,23 @@ def apply(target: Target, phase: int | None = None, *, through: int | None = Non
         return done
 
 
+def _needing_their_rollbacks(plan: Plan, phases: list[Phase], done: str, progress: Progress) -> list[Phase]:
+    """Refuses to apply or roll back a phase whose rollback file cannot run (an automatic rollback of it would
+    need the file); a broken rollback of another phase is only said, once."""
+    for chosen_phase in phases:
+        broken = [m.rollback_problem for m in chosen_phase.migrations if m.rollback_problem]
+        if broken:
+            raise BadInput(f"{broken[0]} (phase {chosen_phase.number} is not {done}: rolling it back, "
+                           "automatically too, needs this file)")
+    chosen = {p.number for p in phases}
+    for other in plan.phases:
+        for migration in other.migrations:
+            if migration.rollback_problem and other.number not in chosen:
+                progress.note(f"warning: {migration.rollback_problem} (phase {other.number} cannot be applied or "
+                              "rolled back until it is fixed)")
+    return phases
+
+
 ROLLBACK_LEVELS = ("schema", "data", "feature")
 
 
@@ -83,7 +101,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
     Rollback levels (with `phase` only): "schema" undoes every migration; "data" undoes only the phase's data
     steps and keeps its tables (apply the phase again to redo them); "feature" runs
     rollbacks/levels/PP_feature.sql (switch the features off, keep every row)."""
-    plan = load_plan(settings.project)
+    plan = load_plan(settings.project, for_apply=True)
     _one_scope(phase, to, everything, level)
     chosen = _level_phase(plan, phase, cascade, level) if phase is not None else None
 
@@ -94,6 +112,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
             phases = plan.phases_to_roll_back(applied, phase, cascade)
         if level != "feature":
             plan.refuse_irreversible(phases, applied, data_only=level == "data")
+            _needing_their_rollbacks(plan, phases, "rolled back", Progress())
         return phases
 
     if dry_run:

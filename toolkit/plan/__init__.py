@@ -42,6 +42,7 @@ class Migration:
     step: int
     apply_script: Script
     rollback_script: Script
+    rollback_problem: PlanError | None = None  # its rollback file cannot be run as it is (load_plan(for_apply=True))
 
     @property
     def checksum(self) -> str:
@@ -163,12 +164,16 @@ def _all_applied(phase: Phase, applied: set[str]) -> bool:
     return all(m.name in applied for m in phase.migrations)
 
 
-def load_plan(root: Path | str = ".", parsed: bool = True) -> Plan:
+def load_plan(root: Path | str = ".", parsed: bool = True, for_apply: bool = False) -> Plan:
     """The plan, or the first problem found (a PlanError naming the file). parsed=False reads the files' names,
-    checksums and irreversible markers only (what `status` shows): no statements, no syntax check."""
+    checksums and irreversible markers only (what `status` shows): no statements, no syntax check.
+    for_apply=True lets a problem in a rollback file through on its migration (`rollback_problem`): applying
+    another phase does not need it; applying or rolling back its own phase does, and refuses."""
     plan, problems = read_plan(root, parsed)
-    if problems:
-        raise problems[0]
+    rollbacks = Path(root) / "rollbacks"
+    for problem in problems:
+        if not (for_apply and Path(problem.path).is_relative_to(rollbacks)):
+            raise problem
     return plan
 
 
@@ -196,14 +201,20 @@ def read_plan(root: Path | str = ".", parsed: bool = True) -> tuple[Plan, list[P
             problems.append(PlanError(path, f"number {name[:4]} is also used by {numbers[name[:4]].name}"))
             continue
         numbers[name[:4]] = path
-        scripts = [_load(p, problems, parsed) for p in (path, backward.get(name))]
-        if None in scripts:
+        if name not in backward:
+            continue  # "has no rollback", said above
+        rollback_problems: list[PlanError] = []
+        scripts = [_load(path, problems, parsed), _load(backward[name], rollback_problems, parsed)]
+        problems.extend(rollback_problems)
+        if scripts[0] is None:
             continue
         if scripts[0].irreversible is not None:
             problems.append(PlanError(path, "toolkit:irreversible belongs in the rollback, not the migration"))
             continue
         migration = Migration(name=name.removesuffix(".sql"), phase=int(match["phase"]), step=int(match["step"]),
-                              apply_script=scripts[0], rollback_script=scripts[1])
+                              apply_script=scripts[0],
+                              rollback_script=scripts[1] or Script(backward[name], (), ""),
+                              rollback_problem=rollback_problems[0] if rollback_problems else None)
         migrations.setdefault(migration.phase, []).append(migration)
 
     phase_numbers = {int(n[:2]) for n in numbers}

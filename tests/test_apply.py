@@ -236,3 +236,24 @@ def test_a_broken_rollback_file_refuses_only_the_phase_it_would_roll_back(toolki
     assert "rollbacks/0102_t2.sql:1: SQL syntax error" in line and "phase 1 is not applied" in line
     assert api.fingerprint(db) == before
     assert toolkit("rollback", "--phase", "0", project=root).exit_code == OK
+
+
+def test_history_says_who_applied_each_step_and_log_shows_it(toolkit, sql, project):
+    import getpass
+    import socket
+
+    root = project(three_step_phase_1("CREATE TABLE t2 (id bigint);"))
+    assert toolkit("apply", project=root).exit_code == OK
+    role = sql("SELECT current_user")[0][0]
+    assert sql("SELECT DISTINCT applied_by FROM toolkit.applied_migrations") == [(role,)]
+    rows = json.loads(toolkit("log", "--json", project=root).stdout)
+    applied = [r for r in rows if r["action"] == "apply" and r["outcome"] == "ok" and r["migration"]]
+    assert [r["migration"] for r in applied] == ["0001_accounts", "0101_t1", "0102_t2", "0103_t3"]
+    assert {(r["db_role"], r["os_user"], r["client_host"]) for r in applied} == {
+        (role, getpass.getuser(), socket.gethostname())}
+    assert all(r["toolkit_version"] for r in applied)
+    one = json.loads(toolkit("log", "--json", "--migration", "0102_t2", project=root).stdout)
+    assert {r["migration"] for r in one} == {"0102_t2"}
+    assert len(json.loads(toolkit("log", "--json", "--limit", "2", project=root).stdout)) == 2
+    text = toolkit("log", project=root)
+    assert text.exit_code == OK and f"{role} ({getpass.getuser()}@{socket.gethostname()}, toolkit " in text.stdout

@@ -162,6 +162,13 @@ def validate(target: Target, phase: int, when: str | None = None, *, settings: S
         return run_checks(conn, selected, history if history.exists() else None)
 
 
+def log(target: Target, *, limit: int = 50, migration: str | None = None, phase: int | None = None):
+    """The history, oldest first: the newest `limit` rows (of one migration or phase when asked), each with who
+    did it (database role, operating-system user, host, toolkit version). Reads only."""
+    with target.connect("toolkit log") as conn:
+        return History(conn).entries(limit, migration, phase)
+
+
 def status(target: Target, *, settings: Settings = Settings()) -> Status:
     plan = load_plan(settings.project, parsed=False)  # names and checksums are all status shows
     with target.connect("toolkit status") as conn:

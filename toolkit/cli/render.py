@@ -181,6 +181,21 @@ def print_verification(console: Console, result) -> None:
     console.print("[green]verify passed[/]" if result.ok else "[red]verify FAILED[/]")
 
 
+def print_log(console: Console, entries) -> None:
+    if not entries:
+        console.print("no history here yet (nothing was applied by the toolkit)")
+        return
+    rows = [("when", "action", "outcome", "phase", "migration / check", "ms", "who", "detail")]
+    for e in entries:
+        who = "@".join(part for part in (e.os_user, e.client_host) if part)
+        who = f"{e.db_role or '?'} ({who}, toolkit {e.toolkit_version})" if who else (e.db_role or "?")
+        rows.append((f"{e.recorded_at:%Y-%m-%d %H:%M:%S}", e.action, e.outcome,
+                     "" if e.phase is None else str(e.phase), e.migration or e.check_name or "",
+                     "" if e.duration_ms is None else str(e.duration_ms), who,
+                     " ".join((e.detail or "").split())[:100]))
+    _aligned(console, rows)
+
+
 def print_repair(console: Console, result) -> None:
     for action in result.done:
         console.print(f"done: {action} (logged in toolkit.history)", markup=False)

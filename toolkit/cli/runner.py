@@ -150,4 +150,19 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
         sys.exit(FINDINGS)
 
 
-COMMANDS = (apply, rollback, verify, status, validate, fingerprint, repair)
+@click.command()
+@DSN
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest rows to show.")
+@click.option("--migration", metavar="NAME", help="Only this migration's rows.")
+@click.option("--phase", type=int, help="Only this phase's rows.")
+@json_option("the rows")
+@handles_errors
+def log(dsn, limit, migration, phase, as_json):
+    """The history (schema toolkit): what was applied, rolled back, checked, adopted or repaired, when, how it
+    ended, and who did it (database role, OS user, host, toolkit version)."""
+    from .. import api
+
+    show(api.log(target_of(dsn), limit=limit, migration=migration, phase=phase), as_json, "print_log")
+
+
+COMMANDS = (apply, rollback, verify, status, validate, fingerprint, repair, log)

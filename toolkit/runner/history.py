@@ -12,6 +12,10 @@ transaction (the caller holds it), so a crash can never keep one without the oth
 
 from __future__ import annotations
 
+import functools
+import getpass
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +27,16 @@ from psycopg.rows import dict_row
 
 from ..catalog.fingerprint import Fingerprint
 from ..errors import BadInput
+
+
+@functools.lru_cache(maxsize=1)
+def _who() -> tuple[str, str, str]:
+    """The operating-system user, host and toolkit version of this run, for every history row it writes."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a uid with no name (a container's), no USER set
+        user = str(os.getuid())
+    return user, socket.gethostname(), _toolkit_version()
 
 
 def _toolkit_version() -> str:
@@ -82,6 +96,14 @@ CREATE TABLE IF NOT EXISTS toolkit.phase_fingerprints (
 ALTER TABLE toolkit.history DROP CONSTRAINT IF EXISTS history_action_check;
 ALTER TABLE toolkit.history ADD CONSTRAINT history_action_check
     CHECK (action IN ('apply', 'rollback', 'check', 'repair', 'adopt'));
+""", """
+-- Who did it: the database role (as Flyway's installed_by, Sqitch's committer), and the operating-system user,
+-- host and toolkit version of the run. Rows from before stay NULL: unknown, not the upgrader's.
+ALTER TABLE toolkit.history ADD COLUMN IF NOT EXISTS db_role text, ADD COLUMN IF NOT EXISTS os_user text,
+    ADD COLUMN IF NOT EXISTS client_host text, ADD COLUMN IF NOT EXISTS toolkit_version text;
+ALTER TABLE toolkit.history ALTER COLUMN db_role SET DEFAULT current_user;
+ALTER TABLE toolkit.applied_migrations ADD COLUMN IF NOT EXISTS applied_by text;
+ALTER TABLE toolkit.applied_migrations ALTER COLUMN applied_by SET DEFAULT current_user;
 """)
 
 
@@ -95,6 +117,25 @@ class AppliedMigration:
     checksum: str
     applied_at: datetime
     duration_ms: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of toolkit.history: what was done, to what, how it ended, and who did it."""
+
+    id: int
+    recorded_at: datetime
+    action: str
+    outcome: str
+    phase: int | None
+    migration: str | None
+    check_name: str | None
+    duration_ms: int | None
+    detail: str | None
+    db_role: str | None
+    os_user: str | None
+    client_host: str | None
+    toolkit_version: str | None
 
 
 @dataclass(frozen=True)
@@ -161,6 +202,21 @@ class History:
                    ORDER BY migration, id DESC"""
             ).fetchall()
         return {r["migration"]: LastEvent(**r) for r in rows}
+
+    def entries(self, limit: int = 50, migration: str | None = None, phase: int | None = None) -> list[HistoryEntry]:
+        """The newest `limit` rows, oldest first; only a migration's or a phase's when asked."""
+        if not self.exists():
+            return []
+        # whole rows as JSON: a history from before the 'who' columns reads as well (they are None there)
+        rows = self.conn.execute(
+            """SELECT row, recorded_at FROM (
+                   SELECT to_jsonb(h) AS row, h.recorded_at, h.id FROM toolkit.history AS h
+                   WHERE (%(migration)s::text IS NULL OR h.migration = %(migration)s)
+                     AND (%(phase)s::int IS NULL OR h.phase = %(phase)s)
+                   ORDER BY h.id DESC LIMIT %(limit)s) AS newest
+               ORDER BY id""", {"migration": migration, "phase": phase, "limit": limit}).fetchall()
+        names = [f for f in HistoryEntry.__dataclass_fields__ if f != "recorded_at"]
+        return [HistoryEntry(recorded_at=at, **{name: row.get(name) for name in names}) for row, at in rows]
 
     def fingerprint_before(self, phase: int) -> Fingerprint | None:
         """The schema as it was before `phase` was applied, if this toolkit applied it."""
@@ -245,8 +301,9 @@ class History:
     ) -> None:
         self.conn.execute(
             """INSERT INTO toolkit.history
-               (run_id, action, outcome, phase, migration, check_name, checksum, duration_ms, detail)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+               (run_id, action, outcome, phase, migration, check_name, checksum, duration_ms, detail,
+                os_user, client_host, toolkit_version)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 self.run_id,
                 action,
@@ -257,5 +314,6 @@ class History:
                 migration.checksum if migration else None,
                 duration_ms,
                 detail,
+                *_who(),
             ),
         )

@@ -22,12 +22,45 @@ def phases(*extra: dict) -> dict:
 DROP_LEGACY = {"migrations/0101_drop_legacy.sql": "ALTER TABLE accounts DROP COLUMN legacy;\n"}
 
 
-def test_manual_rollback_that_restores_a_different_schema_needs_a_human(toolkit, project):
-    # Re-adding a dropped column puts it last: the table is not what it was, and later phases may notice.
+def test_a_rollback_that_can_only_re_add_a_column_at_the_end_is_said_not_failed(toolkit, project, sql):
+    # ALTER TABLE cannot put a column back in its place: no rollback can restore the order, so it is said, kept in
+    # history, and not a failure.
     root = project(phases(DROP_LEGACY, {"rollbacks/0101_drop_legacy.sql":
                                         "ALTER TABLE accounts ADD COLUMN legacy boolean;\n"}))
     assert toolkit("apply", project=root).exit_code == OK
     result = toolkit("rollback", "--phase", "1", project=root)
+    assert result.exit_code == OK, result.output
+    assert "phase 1: the schema is as before it was applied except what no rollback can restore" in result.stderr
+    assert "column accounts.legacy: position 4 after its rollback, 3 before it was applied" in result.stderr
+    assert sql("SELECT count(*) FROM toolkit.history WHERE detail LIKE 'restored except what no rollback%'") == [(1,)]
+
+
+def test_a_function_recreated_with_other_whitespace_is_said_not_failed(toolkit, project):
+    body = "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS $$ SELECT {} $$;\n"
+    root = project(phases({"migrations/0002_answer.sql": body.format(1), "rollbacks/0002_answer.sql":
+                           "DROP FUNCTION answer();\n",
+                           "migrations/0101_answer.sql": body.format(2), "rollbacks/0101_answer.sql":
+                           body.format(1).replace("SELECT 1", "SELECT\n      1")}))
+    assert toolkit("apply", project=root).exit_code == OK
+    result = toolkit("rollback", "--phase", "1", project=root)
+    assert result.exit_code == OK, result.output
+    assert "function answer(): definition" in result.stderr
+
+
+def test_manual_rollback_that_restores_a_different_schema_needs_a_human(toolkit, project):
+    root = project(phases(DROP_LEGACY, {"rollbacks/0101_drop_legacy.sql":
+                                        "ALTER TABLE accounts ADD COLUMN legacy text;\n"}))
+    assert toolkit("apply", project=root).exit_code == OK
+    result = toolkit("rollback", "--phase", "1", project=root)
+    assert result.exit_code == HUMAN_NEEDED
+    assert "column accounts.legacy: type text after its rollback, boolean before it was applied" in result.stderr
+
+
+def test_with_strict_a_column_out_of_its_place_needs_a_human(toolkit, project):
+    root = project(phases(DROP_LEGACY, {"rollbacks/0101_drop_legacy.sql":
+                                        "ALTER TABLE accounts ADD COLUMN legacy boolean;\n"}))
+    assert toolkit("apply", project=root).exit_code == OK
+    result = toolkit("rollback", "--phase", "1", "--strict", project=root)
     assert result.exit_code == HUMAN_NEEDED
     assert "phase 1 was rolled back, but the schema differs from before it was applied" in result.stderr
     assert "column accounts.legacy: position 4 after its rollback, 3 before it was applied" in result.stderr

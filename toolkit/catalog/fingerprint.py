@@ -37,9 +37,28 @@ class Fingerprint:
         return [d.describe(actual, expected)
                 for d in differences(Inspection.from_lines(self._objects()), Inspection.from_lines(now._objects()))]
 
+    def compare(self, now: Fingerprint, expected: str = "before", actual: str = "now",
+                strict: bool = False) -> tuple[list[str], list[str]]:
+        """(differences that fail a proof, differences no rollback can undo), each in words. The second holds a
+        column's position (ALTER TABLE cannot put a re-added column back in its place) and a function body that
+        differs only in whitespace (nothing a client sees); with strict they fail too."""
+        failing, tolerated = [], []
+        for difference in differences(Inspection.from_lines(self._objects()), Inspection.from_lines(now._objects())):
+            said = difference.describe(actual, expected)
+            (failing if strict or not _unrestorable(difference) else tolerated).append(said)
+        return failing, tolerated
+
     def _objects(self) -> tuple[str, ...]:
         return tuple(line for line in self.lines if line != FORMAT)
 
 
 def take_fingerprint(conn) -> Fingerprint:
     return Fingerprint(tuple(sorted(inspect(conn, with_privileges=True, parsed=False).lines() + (FORMAT,))))
+
+
+def _unrestorable(difference) -> bool:
+    if difference.kind == "column" and difference.attribute == "position":
+        return True
+    return difference.kind in ("function", "aggregate") and difference.attribute == "definition" and \
+        isinstance(difference.actual, str) and isinstance(difference.expected, str) and \
+        difference.actual.split() == difference.expected.split()

@@ -90,6 +90,9 @@ def run_options(command):
                           "see it); 0 = not watched."),
         click.option("--max-replica-wait", type=click.FloatRange(min=0), default=MAX_REPLICA_WAIT,
                      show_default=True, help="Seconds batches wait for a lagging standby before the step fails."),
+        click.option("--strict", is_flag=True,
+                     help="A rollback's proof also fails on what no rollback can restore: a re-added column's "
+                          "position, whitespace in a function body (said either way)."),
     ))
 
 
@@ -99,9 +102,10 @@ DRY_RUN = click.option("--dry-run", is_flag=True, help="Print the plan with each
 
 
 def run_settings(project, lock_wait, lock_timeout, lock_retries, long_transaction_wait, concurrent_lock_timeout,
-              statement_timeout, batch_size, batch_pause, adaptive, max_replica_lag, max_replica_wait,
-              max_slowdown=20.0):
-    from ..runner.executor import Batching, Timeouts
+                 statement_timeout, batch_size, batch_pause, adaptive, max_replica_lag, max_replica_wait, strict,
+                 max_slowdown=20.0):
+    from ..runner.batches import Batching
+    from ..runner.executor import Timeouts
     from ..runner.session import Settings
 
     timeouts = Timeouts(lock_timeout=lock_timeout, concurrent_lock_timeout=concurrent_lock_timeout,
@@ -110,7 +114,7 @@ def run_settings(project, lock_wait, lock_timeout, lock_retries, long_transactio
     return Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
                     batching=Batching(size=batch_size, pause=batch_pause, adaptive=adaptive,
                                       max_replica_lag=max_replica_lag, max_replica_wait=max_replica_wait),
-                    max_slowdown=max_slowdown / 100)
+                    max_slowdown=max_slowdown / 100, strict_proof=strict)
 
 
 def plain_settings(project, lock_wait: float = 30.0):

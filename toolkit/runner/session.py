@@ -45,6 +45,7 @@ class Settings:
     batching: Batching = field(default_factory=Batching)
     max_slowdown: float = 0.20  # roll back when a key query gets >20% slower
     key_query_runs: int = 5  # EXPLAIN ANALYZE runs per key query; the median counts
+    strict_proof: bool = False  # a rollback's proof fails on column order and body whitespace too
 
 
 class Session:
@@ -170,12 +171,13 @@ class Session:
             self.progress.note(f"phase {phase.number}: {why}: the restored schema is not compared")
             return
         after = take_fingerprint(self.conn)
-        if after != before:
+        failing, unrestorable = before.compare(after, "before it was applied", "after its rollback",
+                                               self.settings.strict_proof)
+        if failing:
             raise HumanNeeded(f"phase {phase.number} was rolled back, but the schema differs from before it was "
                               "applied: its rollbacks do not undo exactly what its migrations did",
-                              differences=before.differences(after, "before it was applied", "after its rollback"),
-                              result=result)
-        self._say_proven(phase, "before it was applied")
+                              differences=failing + unrestorable, result=result)
+        self._say_proven(phase, "before it was applied", unrestorable)
         self.history.forget_fingerprint(phase.number)
 
     def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):
@@ -184,17 +186,26 @@ class Session:
         for migration in reversed(ran):
             self._roll_back(phase, migration, result, cause)
         after = take_fingerprint(self.conn)
-        if after != before:
+        failing, unrestorable = before.compare(after, "before the phase", "after the rollback",
+                                               self.settings.strict_proof)
+        if failing:
             raise HumanNeeded(
                 f"phase {phase.number} was rolled back after: {cause.message}; "
                 "but the schema differs from before the phase",
-                differences=before.differences(after, "before the phase", "after the rollback"),
+                differences=failing + unrestorable,
                 result=result,
             )
-        self._say_proven(phase, "before the phase")
+        self._say_proven(phase, "before the phase", unrestorable)
         raise RolledBack(phase.number, cause, result)
 
-    def _say_proven(self, phase: Phase, when: str) -> None:
+    def _say_proven(self, phase: Phase, when: str, unrestorable: list[str]) -> None:
+        if unrestorable:  # said, kept in history, not a failure (--strict makes them one)
+            detail = "restored except what no rollback can restore: " + "; ".join(unrestorable)
+            self.history.log("rollback", "ok", phase=phase.number, detail=detail)
+            self.progress.note(f"phase {phase.number}: the schema is as {when} except what no rollback can "
+                               f"restore (run with --strict to fail on these):")
+            for line in unrestorable:
+                self.progress.note(f"  {line}")
         self.progress.note(f"phase {phase.number}: the schema is proven as {when} (every kind pg_dump writes; "
                            f"not compared: {NOT_COMPARED})")
 

@@ -345,3 +345,11 @@ def test_a_standby_promoted_mid_phase_has_a_truthful_status_and_apply_resumes_th
     finally:
         standby.stop()
         shutil.rmtree(standby.home, ignore_errors=True)
+
+
+def test_a_tiny_statement_timeout_on_the_database_does_not_cancel_the_runners_own_queries(project, db, sql):
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint);\n", "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
+    sql(f'ALTER DATABASE "{db.params["dbname"]}" SET statement_timeout = \'1ms\'')
+    result = run(db, root, "apply")
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(1,)]

@@ -244,6 +244,10 @@ def locked_session(target: Target, settings: Settings, progress: Progress, purpo
         # ends the backend and so frees the runner lock (PostgreSQL 14+).
         if conn.info.server_version >= 140000:
             conn.execute("SET client_connection_check_interval = '1s'")
+        # The runner's own reads and writes (history, fingerprints, checks) run whatever statement_timeout the
+        # role has (a role's 1 ms cancelled them: a run that changed nothing ended 'a human is needed'); the
+        # migrations' statements get --statement-timeout from the executor, as before.
+        conn.execute("SET statement_timeout = 0")
         with runner_lock(conn, settings.lock_wait, say=progress.note):
             session = Session(conn, progress, settings)
             session.history.install()

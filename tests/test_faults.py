@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import psycopg
@@ -19,7 +18,6 @@ from conftest import database, one, until
 
 from toolkit import api
 from toolkit.cli import BAD_INPUT, CANNOT_CONNECT, OK, cli
-from toolkit.local_server import LocalServer, find_bindir
 from toolkit.runner.runlock import LOCK_KEY
 
 

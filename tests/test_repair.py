@@ -9,7 +9,7 @@ import sys
 import psycopg
 from click.testing import CliRunner
 
-from toolkit.cli import BAD_INPUT, FINDINGS, HUMAN_NEEDED, OK, cli
+from toolkit.cli import BAD_INPUT, HUMAN_NEEDED, OK, cli
 from toolkit.runner.runlock import LOCK_KEY
 
 PROJECT = {

@@ -73,7 +73,9 @@ class ConsoleProgress(Progress):
     def key_queries_measured(self, phase, when, measurements):
         measured = {name: m for name, m in measurements.items() if hasattr(m, "median_ms")}
         # A key query on a table a later phase creates is not an error: it starts counting once the table exists.
-        waiting = [name for name, m in measurements.items() if name not in measured and "does not exist" in m.error]
+        # Only a missing table means that: a missing column (a phase dropped it) is said as what it is.
+        waiting = [name for name, m in measurements.items()
+                   if name not in measured and m.error.startswith("relation ") and "does not exist" in m.error]
         broken = {name: m for name, m in measurements.items() if name not in measured and name not in waiting}
         figures = [f"{name} {m.median_ms:.3f} ms/{m.buffers} buf" for name, m in measured.items()]
         figures += [f"{name} not runnable ({m.error})" for name, m in broken.items()]

@@ -59,3 +59,21 @@ def other_runner(conn: psycopg.Connection) -> dict | None:
     if holder and holder["pid"] != conn.execute("SELECT pg_backend_pid()").fetchone()[0]:
         return holder
     return None
+
+
+def refuse_transaction_pooler(target, conn: psycopg.Connection) -> None:
+    """Refuses a DSN that goes through a pooler in transaction (or statement) mode, before anything runs. The
+    runner lock is a session advisory lock and the timeouts are session settings; such a pooler hands each
+    transaction to whichever server process is free, so neither would hold. Told by a second connection: a
+    direct one, or a session-mode pool, can never share the first's server process while it is open; a
+    transaction pooler hands it the one the first just returned (PgBouncer reuses the last returned first)."""
+    from ..errors import BadInput
+
+    first = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with target.connect("toolkit pooler check") as second:
+        shared = second.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+    if shared:
+        raise BadInput(f"{target.describe()} goes through a connection pooler in transaction mode (two connections "
+                       f"shared server process {first}): the runner lock and its timeouts hold for a session, "
+                       "which such a pooler does not keep. Connect directly to PostgreSQL (or through a "
+                       "session-mode pool) for apply, rollback, adopt and repair; nothing was changed")

@@ -34,7 +34,7 @@ from .history import History
 from .performance import measure, slowdowns, wrong_queries
 from .progress import Progress
 from .results import PhaseResult, StepResult
-from .runlock import runner_lock
+from .runlock import refuse_transaction_pooler, runner_lock
 
 
 @dataclass(frozen=True)
@@ -240,6 +240,7 @@ class Session:
 def locked_session(target: Target, settings: Settings, progress: Progress, purpose: str):
     conn = target.connect(f"toolkit {purpose}")
     try:
+        refuse_transaction_pooler(target, conn)
         # If this process dies, the server notices within a second, even mid-statement,
         # ends the backend and so frees the runner lock (PostgreSQL 14+).
         if conn.info.server_version >= 140000:

@@ -45,7 +45,8 @@ def test_bench_smoke_run_writes_json_with_every_field_for_each_round_and_pooled(
         standby.stop()
         shutil.rmtree(standby.home, ignore_errors=True)
     report = json.loads((tmp_path / "smoke.json").read_text())
-    assert set(report) == {"machine", "scale", "runs", "rounds", "verdict"}
+    assert set(report) == {"measured", "machine", "scale", "runs", "rounds", "verdict"}
+    assert set(report["measured"]) == {"commit", "uncommitted_changes", "date"}
     assert set(report["runs"]) == {"adaptive", "naive"}
     assert [r["order"] for r in report["rounds"]] == [["adaptive", "naive"], ["naive", "adaptive"]]
     sides = [report["runs"][side] for side in ("adaptive", "naive")]
@@ -161,3 +162,15 @@ def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_clie
     assert summary["most_clients_waiting"]["behind"] == ["psql: ALTER TABLE users ADD COLUMN note text"]
     busy = lockwatch.clients_busy([(watch.busy, 0, time.monotonic() - started)])
     assert next(iter(busy)) == "Lock:relation"  # what the one busy client waited for, most of the time
+
+
+def test_the_readmes_benchmark_table_is_made_from_the_committed_results():
+    """No figure on the front page that no committed run measured: the table is bench/readme_table.py's of
+    bench/results/pg15.json and pg18.json, each naming the commit it measured."""
+    from bench import readme_table
+
+    readme = (REPO / "README.md").read_text()
+    assert readme_table.readme_block(readme) == readme_table.table()
+    for name in readme_table.MAJORS.values():
+        measured = json.loads((REPO / "bench" / "results" / name).read_text())["measured"]
+        assert measured["commit"] in readme and not measured["uncommitted_changes"]

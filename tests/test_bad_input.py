@@ -239,6 +239,14 @@ def test_unreadable_file_is_refused_with_its_name(project, monkeypatch):
         return original(path)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    original_open = Path.open
+
+    def open_(path, *args, **kwargs):
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return original_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
     result = CliRunner().invoke(cli, ["apply", "--dry-run"], env={"DATABASE_URL": "host=x",
                                                                    "TOOLKIT_PROJECT": str(root)})
     assert result.exit_code == BAD_INPUT
@@ -273,8 +281,7 @@ def test_a_migration_that_is_not_a_regular_file_is_refused_by_name_without_readi
     result = CliRunner().invoke(cli, ["apply", "--dry-run"], env={"DATABASE_URL": "host=x",
                                                                    "TOOLKIT_PROJECT": str(root)})
     assert result.exit_code == BAD_INPUT
-    assert result.stderr == (f"toolkit: error: {root / 'migrations' / '0102_c.sql'}: cannot read: not a regular file "
-                             "(a FIFO, device or socket is not read)\n")
+    assert result.stderr == f"toolkit: error: {root / 'migrations' / '0102_c.sql'}: is not a regular file\n"
 
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/zero"])

@@ -170,9 +170,9 @@ def load_plan(root: Path | str = ".", parsed: bool = True, for_apply: bool = Fal
     for_apply=True lets a problem in a rollback file through on its migration (`rollback_problem`): applying
     another phase does not need it; applying or rolling back its own phase does, and refuses."""
     plan, problems = read_plan(root, parsed)
-    rollbacks = Path(root) / "rollbacks"
+    broken = {m.rollback_script.path for m in plan.migrations if m.rollback_problem} if for_apply else set()
     for problem in problems:
-        if not (for_apply and Path(problem.path).is_relative_to(rollbacks)):
+        if problem.path not in broken:
             raise problem
     return plan
 

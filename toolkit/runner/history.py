@@ -117,6 +117,7 @@ class AppliedMigration:
     checksum: str
     applied_at: datetime
     duration_ms: int
+    applied_by: str | None = None  # the database role (None: applied before the toolkit recorded it)
 
 
 @dataclass(frozen=True)

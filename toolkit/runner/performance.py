@@ -111,6 +111,8 @@ def _measure_one(conn: psycopg.Connection, sql: str, runs: int) -> Measurement:
     times, buffers = [], []
     with conn.transaction():
         conn.execute("SET TRANSACTION READ ONLY")
+        # as the application would run it: under the role's or database's statement_timeout, not the runner's 0
+        conn.execute("SET LOCAL statement_timeout TO DEFAULT")
         conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")  # warm-up: caches, plan
         for _ in range(runs):
             raw = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}").fetchone()[0]

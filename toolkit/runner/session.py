@@ -133,7 +133,8 @@ class Session:
             query = wrong[0]
             error = measured[query.name].error
             if "statement timeout" in error:  # not the query's fault: a setting of the role or the database
-                limit = self.conn.execute("SHOW statement_timeout").fetchone()[0]
+                limit = self.conn.execute("SELECT reset_val || coalesce(unit, '') FROM pg_settings "
+                                          "WHERE name = 'statement_timeout'").fetchone()[0]
                 raise BadInput(f"key query {query.name} ({query.path}:{query.line}) was cancelled by "
                                f"statement_timeout = {limit}, set for this role or database, not by the toolkit: "
                                "raise it for the role (ALTER ROLE ... SET statement_timeout) to measure key queries")
@@ -245,9 +246,10 @@ def locked_session(target: Target, settings: Settings, progress: Progress, purpo
         # ends the backend and so frees the runner lock (PostgreSQL 14+).
         if conn.info.server_version >= 140000:
             conn.execute("SET client_connection_check_interval = '1s'")
-        # The runner's own reads and writes (history, fingerprints, checks) run whatever statement_timeout the
-        # role has (a role's 1 ms cancelled them: a run that changed nothing ended 'a human is needed'); the
-        # migrations' statements get --statement-timeout from the executor, as before.
+        # The runner's own reads and writes (history, fingerprints, checks) run without the role's
+        # statement_timeout (a role's 1 ms cancelled them: a run that changed nothing ended 'a human is
+        # needed'); the migrations' statements get --statement-timeout from the executor, and key queries
+        # the role's own (toolkit/runner/performance.py), as before.
         conn.execute("SET statement_timeout = 0")
         with runner_lock(conn, settings.lock_wait, say=progress.note):
             session = Session(conn, progress, settings)

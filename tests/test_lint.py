@@ -68,7 +68,7 @@ CASES = {
                         "CREATE VIEW v AS SELECT a.id FROM accounts AS a\n"
                         "WHERE NOT EXISTS (SELECT 1 FROM accounts AS b WHERE b.id = a.id);"),
     "concurrent-not-alone": ("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);\n"
-                             "COMMENT ON TABLE accounts IS 'x';",
+                             "UPDATE accounts SET name = name || 'x';",
                              "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON accounts (name);"),
     "constraint-builds-index": ("ALTER TABLE accounts ADD CONSTRAINT accounts_name_key UNIQUE (name);",
                                 "ALTER TABLE accounts ADD CONSTRAINT accounts_name_key UNIQUE USING INDEX "

@@ -3,8 +3,18 @@ the fleet records them per target, so a ledger row says what `toolkit apply` on 
 
 from __future__ import annotations
 
-from .errors import (AdoptRefused, BadInput, CannotConnect, FleetStopped, HumanNeeded, Irreversible, LockHeld,
-                     PreCheckFailed, RolledBack, StepFailed)
+from .errors import (
+    AdoptRefused,
+    BadInput,
+    CannotConnect,
+    FleetStopped,
+    HumanNeeded,
+    Irreversible,
+    LockHeld,
+    PreCheckFailed,
+    RolledBack,
+    StepFailed,
+)
 
 OK, FINDINGS, BAD_INPUT, PRE_CHECK_FAILED, STEP_ROLLED_BACK, CHECK_ROLLED_BACK, SLOWDOWN_ROLLED_BACK, \
     HUMAN_NEEDED, LOCK_HELD, CANNOT_CONNECT, IRREVERSIBLE, ADOPT_REFUSED, FLEET_STOPPED = range(13)

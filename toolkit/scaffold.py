@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import BadInput
 from .lint.style import DEFAULT_CONFIG
 from .plan import MIGRATION_NAME, TEMPLATES_FOLDER
+
 MAX_STEP = 99
 
 _HEADER = """\

@@ -8,8 +8,9 @@ keeps (and `adopt --from diesel` finds).
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from ..errors import BadInput
 from .source import Part, Source, SourceMigration, read_text, words, year_of

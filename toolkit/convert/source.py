@@ -14,7 +14,7 @@ from pglast import parse_sql
 from pglast.parser import ParseError
 
 from ..errors import BadInput
-from ..plan.sql import read_bounded
+from ..plan.files import read_bounded
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plan import LEVELS_FOLDER, read_plan
-from ..plan.sql import Script, check_readable, read_script
+from ..plan.files import check_readable
+from ..plan.sql import Script, read_script
 from .changes import fixable
 from .rules import RULES, Finding
 from .safety import check_script, position

@@ -15,7 +15,8 @@ from typing import Iterator
 from pglast import ast, enums, parse_plpgsql
 from pglast.parser import ParseError, scan
 
-from ..plan.sql import Script, Statement, idempotent, is_concurrent, line_at
+from ..plan.rerun import idempotent
+from ..plan.sql import Script, Statement, is_concurrent, line_at
 from .schema import KnownSchema
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",

@@ -9,12 +9,9 @@ AST, never from a comment an author may forget.
 from __future__ import annotations
 
 import bisect
-import errno
 import functools
 import hashlib
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +19,9 @@ from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 from ..errors import PlanError
+from .files import read_sql_file
 from .lock_modes import MODES, TableLock, foreign_key_parents, taken_by
+from .rerun import idempotent
 
 # Statements PostgreSQL refuses to run inside a transaction block (VACUUM: see _never_in_transaction).
 _NEVER_IN_TRANSACTION = (ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
@@ -101,48 +100,6 @@ class Script:
     def changes_only_data(self) -> bool:
         """Rows only (INSERT/UPDATE/DELETE), no schema: what the "data level" rolls back."""
         return all(written_table(s.node) is not None for s in self.statements)
-
-
-def check_readable(path: Path) -> int:
-    """Refuses (OSError) what read_bounded would refuse, without reading it; returns the size limit."""
-    limit = int(os.environ.get("TOOLKIT_MAX_FILE_MB") or 256) * 1024 * 1024
-    found = path.stat()
-    if not stat.S_ISREG(found.st_mode):
-        raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket is not read)", str(path))
-    if found.st_size > limit:
-        raise OSError(errno.EFBIG, f"{found.st_size:,} bytes, more than the {limit // 2**20} MB a file may hold "
-                                   "(TOOLKIT_MAX_FILE_MB)", str(path))
-    return limit
-
-
-def read_bounded(path: Path) -> bytes:
-    """A file's bytes, if it is a regular file (a FIFO would block forever, a device such as /dev/zero never end,
-    both through a symlink too) of at most TOOLKIT_MAX_FILE_MB megabytes (default 256); else an OSError whose
-    strerror says why."""
-    limit = check_readable(path)
-    with path.open("rb") as file:
-        raw = file.read(limit + 1)  # one that grows while it is read is still bounded
-    if len(raw) > limit:
-        raise OSError(errno.EFBIG, f"more than the {limit // 2**20} MB a file may hold (TOOLKIT_MAX_FILE_MB)",
-                      str(path))
-    return raw
-
-
-def read_sql_file(path: Path) -> str:
-    """The file's text, or a PlanError naming the file."""
-    try:
-        raw = read_bounded(path)
-    except OSError as exc:
-        raise PlanError(path, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PlanError(path, "not valid UTF-8", line) from exc
-    if "\0" in text:  # PostgreSQL stops reading a query string at a NUL: the rest would silently never run
-        raise PlanError(path, "holds a NUL byte: PostgreSQL would run only what comes before it",
-                        text.count("\n", 0, text.index("\0")) + 1)
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 def checksum(text: str) -> str:
@@ -246,39 +203,6 @@ def _require_resumable(statements: tuple[Statement, ...], path: Path, problems: 
             problems.append(PlanError(path, f"a CONCURRENTLY statement shares its file with {statement.kind}, which "
                                             "is not safe to run twice: give it IF [NOT] EXISTS or move it to a file "
                                             "of its own", statement.line, rule="concurrent-not-alone"))
-
-
-# ALTER TABLE actions that leave the same state however often they run (setting a default, an option, NOT NULL,
-# validating a constraint); ADD COLUMN and the DROPs only with IF [NOT] EXISTS.
-_SETTLED_ALTERS = {
-    "AT_ColumnDefault", "AT_DropNotNull", "AT_SetNotNull", "AT_SetStatistics", "AT_SetOptions", "AT_ResetOptions",
-    "AT_SetStorage", "AT_SetCompression", "AT_ValidateConstraint", "AT_ClusterOn", "AT_DropCluster", "AT_SetLogged",
-    "AT_SetUnLogged", "AT_SetRelOptions", "AT_ResetRelOptions", "AT_ReplaceRelOptions", "AT_EnableTrig",
-    "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig", "AT_DisableTrig", "AT_EnableTrigAll", "AT_DisableTrigAll",
-    "AT_EnableTrigUser", "AT_DisableTrigUser", "AT_ReplicaIdentity", "AT_EnableRowSecurity",
-    "AT_DisableRowSecurity", "AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_ChangeOwner",
-}
-_IF_EXISTS_ALTERS = {"AT_AddColumn", "AT_DropColumn", "AT_DropConstraint"}
-
-
-def idempotent(node: ast.Node) -> bool:
-    """Safe to run again after it ran (or half ran) once: what it makes exists the same way afterwards."""
-    if isinstance(node, (ast.IndexStmt, ast.CreateStmt, ast.CreateExtensionStmt, ast.CreateSchemaStmt,
-                         ast.CreateSeqStmt, ast.CreateTableAsStmt)):
-        return bool(node.if_not_exists)
-    if isinstance(node, ast.DropStmt):
-        return bool(node.missing_ok)
-    if isinstance(node, (ast.ViewStmt, ast.CreateFunctionStmt, ast.CreateTrigStmt)):
-        return bool(node.replace)  # CREATE OR REPLACE
-    if isinstance(node, ast.AlterTableStmt):
-        return all(_alter_settles(command) for command in node.cmds or ())
-    return isinstance(node, (ast.ReindexStmt, ast.VacuumStmt, ast.SelectStmt, ast.VariableSetStmt,
-                             ast.CommentStmt, ast.GrantStmt))
-
-
-def _alter_settles(command) -> bool:
-    kind = enums.AlterTableType(command.subtype).name
-    return kind in _SETTLED_ALTERS or (kind in _IF_EXISTS_ALTERS and bool(command.missing_ok))
 
 
 @functools.lru_cache(maxsize=4096)

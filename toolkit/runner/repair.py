@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..connection import Target
 from ..errors import BadInput, describe_holder
 from ..plan import load_plan
-from ..plan.sql import idempotent
+from ..plan.rerun import idempotent
 from .history import History
 from .progress import Progress
 from .runlock import other_runner

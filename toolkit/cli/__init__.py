@@ -13,6 +13,9 @@ happen inside the commands that use them, so that `toolkit --help` and `toolkit 
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 # The exit codes, where scripts and tests that drive the CLI look for them.
@@ -38,7 +41,8 @@ from .failures import OneLineErrors
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="toolkit", prog_name="toolkit", message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show Python tracebacks (for bug reports).")
-def cli(traceback):
+@click.option("-q", "--quiet", is_flag=True, help="Fewer progress lines on stderr: phases, warnings and errors only.")
+def cli(traceback, quiet):
     """Phased PostgreSQL migrations with validation and automatic rollback."""
 
 
@@ -48,4 +52,10 @@ for group in (runner, catalog, project, fleet, local):
 
 
 def main():
-    cli(prog_name="toolkit")
+    try:
+        cli(prog_name="toolkit")
+    except BrokenPipeError:
+        # `toolkit status | head -2`: the reader has what it wanted. Nothing more is written (Python would
+        # flush stdout again at exit), and the exit is 0, as for cat or psql.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

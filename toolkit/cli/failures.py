@@ -22,6 +22,8 @@ def handles_errors(command):
             return command(*args, **kwargs)
         except ToolkitError as error:
             _fail(ctx, error, str(error), exit_code(error))
+        except BrokenPipeError:
+            raise  # the reader of our output went away (| head): not the user's error; main() ends quietly
         except OSError as error:  # a folder that cannot be written, a file that vanished: the user's to fix
             where = f"{error.filename}: " if error.filename else ""
             _fail(ctx, error, f"{where}{error.strerror or error}", BAD_INPUT)

@@ -26,6 +26,8 @@ def target_of(dsn):
 def console_progress(quiet: bool = False):
     from .render import ConsoleProgress
 
+    context = click.get_current_context(silent=True)
+    quiet = quiet or bool(context and context.find_root().params.get("quiet"))
     return ConsoleProgress(err(), quiet=quiet)
 
 

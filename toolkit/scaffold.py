@@ -79,6 +79,20 @@ SELECT count(*) AS invalid_indexes FROM pg_index WHERE NOT indisvalid;
 """,
 }
 
+_PROJECT_FILE = """\
+# This project's defaults for toolkit's options: a key is an option's long name without the dashes; a key at
+# the top applies to every command that has it, a table ([apply], [fleet.apply]) to one command. The command
+# line wins. Never a password here: ~/.pgpass, a service file or PGPASSWORD.
+# dsn = "service=platform"
+# lock-timeout = 0.2
+# statement-timeout = 0
+# max-slowdown = 20
+# max-replica-lag = 1.0
+# pg-major = 15
+# [rollback]
+# lock-wait = 30
+"""
+
 _PRE_COMMIT = """\
 # pre-commit (https://pre-commit.com): `pre-commit install` once, then every commit that
 # touches SQL is linted the way CI lints it.
@@ -123,6 +137,7 @@ def init_project(directory: Path | str = ".") -> list[Path]:
         written += _write(root / "validation" / TEMPLATES_FOLDER / f"{when}.sql", text)
     written += _write(root / ".sqlfluff", DEFAULT_CONFIG)
     written += _write(root / ".pre-commit-config.yaml", _PRE_COMMIT)
+    written += _write(root / "toolkit.toml", _PROJECT_FILE)
     readme = root / "README.md"
     if not readme.exists():
         written += _write(readme, README_SECTION)

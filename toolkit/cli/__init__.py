@@ -6,7 +6,7 @@ project   init, new, convert, lint                                         (tool
 fleet     fleet apply|rollback|resume|status                               (toolkit.fleet)
 local     local start|stop                                                 (toolkit.local_server)
 
-options.py holds the option sets several commands share, failures.py turns every user-facing failure into one
+options.py holds the option sets several commands share, project_file.py the project's toolkit.toml defaults, failures.py turns every user-facing failure into one
 line and its exit code, render.py shows results as text or JSON. Imports of psycopg, pglast, sqlfluff and rich
 happen inside the commands that use them, so that `toolkit --help` and `toolkit status` start fast.
 """
@@ -49,6 +49,7 @@ def cli(traceback, quiet):
 for group in (runner, catalog, project, fleet, local):
     for command in group.COMMANDS:
         cli.add_command(command)
+cli.project_file = True  # toolkit.toml's defaults (cli/project_file.py)
 
 
 def main():

@@ -76,7 +76,17 @@ class OneLineErrors(click.Group):
     """Click's usage errors (a bad --phase, an unknown option) in the toolkit's one line, exit 2, like every
     other refusal, instead of usage text with the error on its third line."""
 
+    project_file = False  # read the project's toolkit.toml for the options' defaults (the toolkit's group does)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if self.project_file:
+            from .project_file import project_defaults
+
+            try:
+                extra.setdefault("default_map", project_defaults(self, list(sys.argv[1:] if args is None else args)))
+            except ToolkitError as error:
+                click.echo(f"toolkit: error: {error}", err=True)
+                sys.exit(BAD_INPUT)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:

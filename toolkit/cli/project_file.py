@@ -1,0 +1,97 @@
+"""toolkit.toml: a project's own defaults for any command's options, so a non-default is written once, not on
+every command line (Flyway's flyway.conf, Sqitch's sqitch.conf).
+
+Keys are the options' long names without the dashes. A key at the top applies to every command that has that
+option; a table names one command (`[apply]`, `[fleet.apply]`) and wins over the top. The command line wins
+over both. A key no command has, or a value of the wrong kind, is one line naming the file, exit 2.
+
+    lock-timeout = 0.5
+    max-slowdown = 30
+    pg-major = 15
+    [rollback]
+    lock-wait = 60
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import click
+
+from ..errors import BadInput
+
+FILE = "toolkit.toml"
+
+
+def project_defaults(group: click.Group, args: list[str]) -> dict | None:
+    """click's default_map for this run, from the project's toolkit.toml, or None when it has none."""
+    path = _project_folder(args) / FILE
+    if not path.is_file():
+        return None
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadInput(f"{path}: not a TOML file toolkit can read: {exc}") from exc
+    commands = dict(_commands(group))
+    top = {key: value for key, value in settings.items() if not isinstance(value, dict)}
+    known = {name for options in commands.values() for name in options}
+    for key in top:
+        if key not in known:
+            raise BadInput(f"{path}: {key!r} is no option of any command (keys are long option names)")
+    defaults: dict = {}
+    for command, options in commands.items():
+        chosen = {options[key]: value for key, value in top.items() if key in options}
+        section = settings
+        for part in command:
+            section = section.get(part, {}) if isinstance(section, dict) else {}
+        for key, value in (section or {}).items():
+            if isinstance(value, dict):
+                continue  # a sub-command's table, e.g. [fleet.apply] inside [fleet]
+            if key not in options:
+                raise BadInput(f"{path}: [{'.'.join(command)}] has no option {key!r}")
+            chosen[options[key]] = value
+        if chosen:
+            place = defaults
+            for part in command[:-1]:
+                place = place.setdefault(part, {})
+            place[command[-1]] = chosen
+    if "dsn" in top or any(isinstance(v, dict) and "dsn" in v for v in settings.values()):
+        _refuse_password(path, settings)
+    return defaults
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    """(command path, {key in the file: parameter name}) for every command under the group."""
+    for name, command in group.commands.items():
+        path = prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from _commands(command, path)
+            continue
+        options = {}
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for flag in param.opts + param.secondary_opts:
+                    if flag.startswith("--"):
+                        options[flag[2:]] = param.name
+        yield path, options
+
+
+def _project_folder(args: list[str]) -> Path:
+    """The folder --project names on this command line, else $TOOLKIT_PROJECT, else here."""
+    for index, arg in enumerate(args):
+        if arg == "--project" and index + 1 < len(args):
+            return Path(args[index + 1])
+        if arg.startswith("--project="):
+            return Path(arg.split("=", 1)[1])
+    return Path(os.environ.get("TOOLKIT_PROJECT") or ".")
+
+
+def _refuse_password(path: Path, settings: dict) -> None:
+    from ..connection import Target
+
+    dsns = [settings.get("dsn")] + [v.get("dsn") for v in settings.values() if isinstance(v, dict)]
+    for dsn in filter(None, dsns):
+        if Target(str(dsn)).password:
+            raise BadInput(f"{path}: the dsn holds a password; put it in ~/.pgpass, a service file or PGPASSWORD")

@@ -119,3 +119,25 @@ def test_a_step_another_runner_is_working_on_is_running_not_interrupted(project,
         assert "running now (application 'toolkit apply'" in problem["detail"]
     status = json.loads(run(db, root, "status", "--json").stdout)
     assert next(p for p in status["phases"] if p["phase"] == 1)["migrations"][0]["state"] == "interrupted"
+
+
+NAMED_ONLY = {**PROJECT, "migrations/0101_idx_a_name.sql": "CREATE INDEX CONCURRENTLY idx_a_name ON a (name);\n",
+              "rollbacks/0101_idx_a_name.sql": "DROP INDEX CONCURRENTLY idx_a_name;\n"}
+
+
+def test_a_concurrent_build_without_if_not_exists_killed_before_its_progress_row_completes_on_rerun(project, db,
+                                                                                                    sql):
+    root = project(NAMED_ONLY)  # as real histories write it: the plan takes it, the rerun looks the index up
+    run(db, root, "apply", "--phase", "0")
+    killed = subprocess.run([sys.executable, "-m", "toolkit", "apply", "--phase", "1"],
+                            env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root),
+                                 "TOOLKIT_DEBUG_KILL_AT": "2"}, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL  # the index is built, its progress row not written
+    assert sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_a_name'::regclass") == [(True,)]
+    again = run(db, root, "apply")
+    assert again.exit_code == OK, again.output
+    assert "idx_a_name is built and valid: the run that stopped finished this statement" in again.stderr
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(3,)]
+    back = run(db, root, "rollback", "--phase", "1")
+    assert back.exit_code == OK, back.output
+    assert sql("SELECT to_regclass('idx_a_name') IS NULL") == [(True,)]

@@ -23,7 +23,13 @@ _IF_EXISTS_ALTERS = {"AT_AddColumn", "AT_DropColumn", "AT_DropConstraint"}
 
 
 def idempotent(node: ast.Node) -> bool:
-    """Safe to run again after it ran (or half ran) once: what it makes exists the same way afterwards."""
+    """Safe to run again after it ran (or half ran) once: what it makes exists the same way afterwards. A named
+    concurrent index build or drop is, with or without IF [NOT] EXISTS: on the rerun of the statement a run
+    stopped in, the runner looks the index up (toolkit/runner/executor.py)."""
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.idxname:
+        return True
+    if isinstance(node, ast.DropStmt) and node.concurrent and node.removeType == enums.ObjectType.OBJECT_INDEX:
+        return True
     if isinstance(node, (ast.IndexStmt, ast.CreateStmt, ast.CreateExtensionStmt, ast.CreateSchemaStmt,
                          ast.CreateSeqStmt, ast.CreateTableAsStmt)):
         return bool(node.if_not_exists)

@@ -36,7 +36,7 @@ def _never_in_transaction(node: ast.Node) -> bool:
 
 @dataclass(frozen=True)
 class IndexTarget:
-    """The index a concurrent CREATE INDEX builds (to find it INVALID later)."""
+    """The index a concurrent CREATE or DROP INDEX works on (to look it up on a rerun)."""
 
     schema: str | None
     name: str
@@ -51,6 +51,7 @@ class Statement:
     node: ast.Node
     needs_autocommit: bool
     builds_index: IndexTarget | None = None
+    drops_index: IndexTarget | None = None  # the index a concurrent DROP INDEX drops (to find it gone on a rerun)
     batched: bool = False  # repeated, one transaction per batch, until it touches no row
     keyset: bool = False  # a batch that reads toolkit.batch_after: each starts after the last key the one before returned
     # Tables a new foreign key references, (schema, name): locked before the statement, in the order an
@@ -253,9 +254,12 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
     concurrent = is_concurrent(node)
     if concurrent:
         _require_idempotent(node, path, line, problems)
-    target = None
+    target = dropped = None
     if isinstance(node, ast.IndexStmt) and node.concurrent:
         target = IndexTarget(schema=node.relation.schemaname, name=node.idxname)
+    if isinstance(node, ast.DropStmt) and node.concurrent and node.removeType == enums.ObjectType.OBJECT_INDEX:
+        *schema, name = [part.sval for part in node.objects[0]]
+        dropped = IndexTarget(schema=schema[-1] if schema else None, name=name)
     batched = _batched(directives, node, text, path, line, problems)
     return Statement(
         text=text,
@@ -265,6 +269,7 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
         node=node,
         needs_autocommit=concurrent or _never_in_transaction(node),
         builds_index=target,
+        drops_index=dropped,
         batched=batched,
         keyset=batched and _keyset(node, text, path, line, problems),
         locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
@@ -343,16 +348,12 @@ def is_concurrent(node: ast.Node) -> bool:
 
 
 def _require_idempotent(node: ast.Node, path: Path, line: int, problems: list) -> None:
-    """A concurrent statement runs outside a transaction, so a crash can leave it
-    half done; it must be safe to run again."""
-    if isinstance(node, ast.IndexStmt):
-        if not node.idxname:
-            problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name", line))
-        elif not node.if_not_exists:
-            problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY must say IF NOT EXISTS so a rerun completes",
-                                      line))
-    if isinstance(node, ast.DropStmt) and not node.missing_ok:
-        problems.append(PlanError(path, "DROP ... CONCURRENTLY must say IF EXISTS so a rerun completes", line))
+    """A concurrent statement runs outside a transaction, so a crash can leave it half done; it must be safe to
+    run again. A named index is: the rerun looks it up (built, INVALID, or gone) whether or not the statement
+    says IF [NOT] EXISTS."""
+    if isinstance(node, ast.IndexStmt) and not node.idxname:
+        problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name (a rerun looks "
+                                        "it up by name)", line))
 
 
 _COMMENT_OR_SPACE = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)", re.S)

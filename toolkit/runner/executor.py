@@ -137,7 +137,8 @@ class Executor:
     def _statement_by_statement(self, migration, action, script: Script, started: float, record: Callable) -> None:
         # 'started' rows let status and repair see a run that died half way, and say how far it got: a rerun
         # resumes at the statement that was running (the earlier ones are done and committed).
-        done = self.history.statements_done(migration, action)
+        interrupted = self.history.statements_done(migration, action)
+        done = interrupted or 0
         if done:
             self.progress.note(f"{migration.name}: resuming at statement {done + 1} of {len(script.statements)} "
                                "(the earlier ones finished before the last run stopped)")
@@ -147,6 +148,8 @@ class Executor:
 
             if statement.batched:
                 BatchLoop(self, migration, script, statement).run()
+            elif interrupted is not None and number == done + 1 and self._finished_before(migration, statement):
+                pass  # the run that stopped did this statement's work; only its progress row was not written
             else:
                 def attempt(statement=statement, wait=wait):
                     if statement.builds_index:
@@ -227,6 +230,25 @@ class Executor:
         for name, seconds in (("lock_timeout", lock_timeout), ("statement_timeout", self.timeouts.statement_timeout)):
             self.conn.execute(sql.SQL("SET {} {} = {}").format(sql.SQL(scope), sql.Identifier(name),
                                                                 sql.Literal(f"{int(seconds * 1000)}ms")))
+
+    def _finished_before(self, migration: Migration, statement: Statement) -> bool:
+        """On the rerun of the statement a run stopped in: did that run finish it? A concurrent build whose index
+        is there and valid, or a concurrent drop whose index is gone, did (IF [NOT] EXISTS or not); an INVALID
+        index is dropped and built again by the attempt."""
+        index = statement.builds_index or statement.drops_index
+        if index is None:
+            return False
+        valid = self.conn.execute(
+            """SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relname = %s AND n.nspname = coalesce(%s, current_schema())""",
+            (index.name, index.schema)).fetchone()
+        finished = (valid is not None and valid[0]) if statement.builds_index else valid is None
+        if finished:
+            self.progress.note(f"{migration.name}: index {index.name} is "
+                               f"{'built and valid' if statement.builds_index else 'gone'}: the run that stopped "
+                               "finished this statement")
+        return finished
 
     def _drop_if_invalid(self, index: IndexTarget) -> None:
         row = self.conn.execute(

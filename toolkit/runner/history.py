@@ -226,17 +226,18 @@ class History:
         row = self.conn.execute("SELECT lines FROM toolkit.phase_fingerprints WHERE phase = %s", (phase,)).fetchone()
         return Fingerprint(tuple(row[0])) if row else None
 
-    def statements_done(self, migration, action: str) -> int:
-        """How many statements of a non-transactional script an interrupted run of this same file finished."""
+    def statements_done(self, migration, action: str) -> int | None:
+        """How many statements of a non-transactional script an interrupted run of this same file finished;
+        None when no run of it was interrupted."""
         if not self.exists():
-            return 0
+            return None
         row = self.conn.execute(
             """SELECT action, outcome, checksum, detail FROM toolkit.history
                WHERE migration = %s AND action IN ('apply', 'rollback') ORDER BY id DESC LIMIT 1""",
             (migration.name,)).fetchone()
         if not row or row[:3] != (action, "started", migration.checksum) or not (row[3] or "").startswith(
                 STATEMENTS_DONE):
-            return 0
+            return None
         return int(row[3].removeprefix(STATEMENTS_DONE).split()[0])
 
     # Writers. The caller decides the transaction; these only add rows.

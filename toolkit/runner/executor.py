@@ -201,7 +201,12 @@ class Executor:
                 # Nothing can be rolled back or recorded on a dead connection; the server
                 # already undid the open transaction. The next run resumes from history.
                 raise ConnectionLost(f"{script.path}:{statement.line}", message) from exc
-            raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message, server_notes(exc)) from exc
+            notes = server_notes(exc)
+            if exc.diag.sqlstate == "42601":  # the plan parsed it (a newer major's grammar): likely an older server
+                version = self.conn.info.server_version
+                notes += (f"the target runs PostgreSQL {version // 10000}.{version % 10000}; the toolkit's parser "
+                          "(a newer major's grammar) read this statement, so it may need a newer server",)
+            raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message, notes) from exc
 
     def _lock(self, lock: TableLock, budget: LockBudget) -> None:
         """Takes a lock the statement would take anyway, in the same mode, waiting at most what the transaction's

@@ -255,8 +255,8 @@ def test_index_backed_constraints_on_an_existing_table_are_found(project, sql):
 
 
 def test_a_refused_file_reports_every_plan_problem_and_still_gets_the_other_rules(project):
-    sql = ("CREATE INDEX CONCURRENTLY i1 ON accounts (name);\nCREATE INDEX CONCURRENTLY i2 ON accounts (id);\n"
-           "CREATE INDEX CONCURRENTLY i3 ON accounts (name, id);\nALTER TABLE accounts ADD COLUMN code varchar(3);\n")
+    sql = ("CREATE INDEX CONCURRENTLY ON accounts (name);\nCREATE INDEX CONCURRENTLY ON accounts (id);\n"
+           "CREATE INDEX CONCURRENTLY ON accounts (name, id);\nALTER TABLE accounts ADD COLUMN code varchar(3);\n")
     root = project({**BASE, **PHASE_1_CHECKS, "migrations/0102_i.sql": sql, "rollbacks/0102_i.sql": "SELECT 1;\n"})
     found = [(f.line, f.rule) for f in lint(root, style=False).findings if f.path == "migrations/0102_i.sql"]
     assert [(line, rule) for line, rule in found if rule == "plan"] == [(1, "plan"), (2, "plan"), (3, "plan")]

@@ -169,10 +169,15 @@ def test_rollback_to_n_chooses_every_applied_phase_above_n_newest_first(project)
         plan.phases_down_to(applied, 2)
 
 
-def test_concurrent_index_without_if_not_exists_is_refused(project):
-    message = refusal({"migrations/0001_a.sql": "CREATE INDEX CONCURRENTLY i ON a (id);\n",
-                       "rollbacks/0001_a.sql": "DROP INDEX CONCURRENTLY IF EXISTS i;\n"}, project)
-    assert "must say IF NOT EXISTS" in message
+def test_an_unnamed_concurrent_index_is_refused_a_named_one_runs_as_written(project):
+    message = refusal({"migrations/0001_a.sql": "CREATE INDEX CONCURRENTLY ON a (id);\n",
+                       "rollbacks/0001_a.sql": "SELECT 1;\n"}, project)
+    assert "CREATE INDEX CONCURRENTLY needs an explicit index name" in message
+    plan = load_plan(project({"migrations/0001_a.sql": TABLE, "rollbacks/0001_a.sql": DROP,
+                              "migrations/0002_i.sql": "CREATE INDEX CONCURRENTLY i ON a (id);\n",
+                              "rollbacks/0002_i.sql": "DROP INDEX CONCURRENTLY i;\n"}))
+    built, dropped = plan.migrations[1].apply_script.statements[0], plan.migrations[1].rollback_script.statements[0]
+    assert (built.builds_index.name, dropped.drops_index.name) == ("i", "i")
 
 
 def test_concurrent_statements_need_autocommit_found_by_parsing(project):

@@ -13,9 +13,6 @@ happen inside the commands that use them, so that `toolkit --help` and `toolkit 
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
 # The exit codes, where scripts and tests that drive the CLI look for them.
@@ -53,10 +50,4 @@ cli.project_file = True  # toolkit.toml's defaults (cli/project_file.py)
 
 
 def main():
-    try:
-        cli(prog_name="toolkit")
-    except BrokenPipeError:
-        # `toolkit status | head -2`: the reader has what it wanted. Nothing more is written (Python would
-        # flush stdout again at exit), and the exit is 0, as for cat or psql.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    cli(prog_name="toolkit")

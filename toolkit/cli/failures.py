@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -23,7 +24,10 @@ def handles_errors(command):
         except ToolkitError as error:
             _fail(ctx, error, str(error), exit_code(error))
         except BrokenPipeError:
-            raise  # the reader of our output went away (| head): not the user's error; main() ends quietly
+            # `toolkit status | head -2`: the reader has what it wanted. Nothing more is written (Python would
+            # flush stdout again at exit), and the exit is 0, as for cat or psql (click's own handler says 1).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(OK)
         except OSError as error:  # a folder that cannot be written, a file that vanished: the user's to fix
             where = f"{error.filename}: " if error.filename else ""
             _fail(ctx, error, f"{where}{error.strerror or error}", BAD_INPUT)

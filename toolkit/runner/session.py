@@ -66,7 +66,9 @@ class Session:
         pending = [m for m in phase.migrations if m.name not in applied]
         result = PhaseResult(phase.number, "apply")
         self.progress.phase_started(phase, pending)
-        resuming = len(pending) < len(phase.migrations)
+        # resumed: some of its migrations applied, or one interrupted half way (a concurrent build, a batch)
+        resuming = len(pending) < len(phase.migrations) or any(
+            self.history.statements_done(m, "apply") is not None for m in pending)
         self._pre_validate(phase, resuming, result)
         speed_before = self._measure_key_queries(phase, "before", resuming)
         before = self._schema_before(phase, resuming)

@@ -262,7 +262,8 @@ def print_drift(console: Console, drift) -> None:
     for line in drift.lines():
         console.print(line, markup=False)
     console.print(f"not compared: {NOT_COMPARED}", markup=False)
-    through = f"phases {drift.phases[0]}-{drift.phases[-1]}" if len(drift.phases) > 1 else f"phase {drift.phases[0]}"
+    through = (f"phases {drift.phases[0]}-{drift.phases[-1]}" if len(drift.phases) > 1
+               else f"phase {drift.phases[0]}" if drift.phases else "no phase")
     verdict = "no difference" if drift.equal else f"{len(drift.differences)} difference(s)"
     console.print(f"{drift.database} against what {through} build: {verdict}", markup=False)
 

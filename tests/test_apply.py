@@ -246,14 +246,15 @@ def test_history_says_who_applied_each_step_and_log_shows_it(toolkit, sql, proje
     assert toolkit("apply", project=root).exit_code == OK
     role = sql("SELECT current_user")[0][0]
     assert sql("SELECT DISTINCT applied_by FROM toolkit.applied_migrations") == [(role,)]
-    rows = json.loads(toolkit("log", "--json", project=root).stdout)
+    rows = json.loads(toolkit("history", "--json", project=root).stdout)
     applied = [r for r in rows if r["action"] == "apply" and r["outcome"] == "ok" and r["migration"]]
-    assert [r["migration"] for r in applied] == ["0001_accounts", "0101_t1", "0102_t2", "0103_t3"]
+    assert [r["migration"] for r in applied] == ["0103_t3", "0102_t2", "0101_t1", "0001_accounts"]  # newest first
     assert {(r["db_role"], r["os_user"], r["client_host"]) for r in applied} == {
         (role, getpass.getuser(), socket.gethostname())}
     assert all(r["toolkit_version"] for r in applied)
-    one = json.loads(toolkit("log", "--json", "--migration", "0102_t2", project=root).stdout)
+    one = json.loads(toolkit("history", "--json", "--migration", "0102_t2", project=root).stdout)
     assert {r["migration"] for r in one} == {"0102_t2"}
-    assert len(json.loads(toolkit("log", "--json", "--limit", "2", project=root).stdout)) == 2
-    text = toolkit("log", project=root)
+    assert len(json.loads(toolkit("history", "--json", "--limit", "2", project=root).stdout)) == 2
+    assert json.loads(toolkit("history", "--json", "--since", "2999-01-01", project=root).stdout) == []
+    text = toolkit("history", project=root)
     assert text.exit_code == OK and f"{role} ({getpass.getuser()}@{socket.gethostname()}, toolkit " in text.stdout

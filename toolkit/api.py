@@ -162,11 +162,12 @@ def validate(target: Target, phase: int, when: str | None = None, *, settings: S
         return run_checks(conn, selected, history if history.exists() else None)
 
 
-def log(target: Target, *, limit: int = 50, migration: str | None = None, phase: int | None = None):
-    """The history, oldest first: the newest `limit` rows (of one migration or phase when asked), each with who
-    did it (database role, operating-system user, host, toolkit version). Reads only."""
-    with target.connect("toolkit log") as conn:
-        return History(conn).entries(limit, migration, phase)
+def history(target: Target, *, limit: int = 50, migration: str | None = None, phase: int | None = None,
+            since=None):
+    """The history, newest first: the newest `limit` rows (of one migration or phase, or since a time, when
+    asked), each with who did it (database role, operating-system user, host, toolkit version). Reads only."""
+    with target.connect("toolkit history") as conn:
+        return History(conn).entries(limit, migration, phase, since)
 
 
 def status(target: Target, *, settings: Settings = Settings()) -> Status:

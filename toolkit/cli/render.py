@@ -183,7 +183,7 @@ def print_verification(console: Console, result) -> None:
     console.print("[green]verify passed[/]" if result.ok else "[red]verify FAILED[/]")
 
 
-def print_log(console: Console, entries) -> None:
+def print_history(console: Console, entries) -> None:
     if not entries:
         console.print("no history here yet (nothing was applied by the toolkit)")
         return

@@ -150,19 +150,22 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
         sys.exit(FINDINGS)
 
 
-@click.command()
+@click.command("history")
 @DSN
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest rows to show.")
 @click.option("--migration", metavar="NAME", help="Only this migration's rows.")
 @click.option("--phase", type=int, help="Only this phase's rows.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+              help="Only rows recorded since then (YYYY-MM-DD[ HH:MM:SS], the server's time zone).")
 @json_option("the rows")
 @handles_errors
-def log(dsn, limit, migration, phase, as_json):
-    """The history (schema toolkit): what was applied, rolled back, checked, adopted or repaired, when, how it
-    ended, and who did it (database role, OS user, host, toolkit version)."""
+def history_command(dsn, limit, migration, phase, since, as_json):
+    """The history (schema toolkit), newest first: what was applied, rolled back, checked, adopted or repaired,
+    when, how it ended, and who did it (database role, OS user, host, toolkit version)."""
     from .. import api
 
-    show(api.log(target_of(dsn), limit=limit, migration=migration, phase=phase), as_json, "print_log")
+    show(api.history(target_of(dsn), limit=limit, migration=migration, phase=phase, since=since), as_json,
+         "print_history")
 
 
-COMMANDS = (apply, rollback, verify, status, validate, fingerprint, repair, log)
+COMMANDS = (apply, rollback, verify, status, validate, fingerprint, repair, history_command)

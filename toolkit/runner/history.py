@@ -204,18 +204,20 @@ class History:
             ).fetchall()
         return {r["migration"]: LastEvent(**r) for r in rows}
 
-    def entries(self, limit: int = 50, migration: str | None = None, phase: int | None = None) -> list[HistoryEntry]:
-        """The newest `limit` rows, oldest first; only a migration's or a phase's when asked."""
+    def entries(self, limit: int = 50, migration: str | None = None, phase: int | None = None,
+                since: datetime | None = None) -> list[HistoryEntry]:
+        """The newest `limit` rows, newest first; only a migration's or a phase's, or those since a time, when
+        asked."""
         if not self.exists():
             return []
         # whole rows as JSON: a history from before the 'who' columns reads as well (they are None there)
         rows = self.conn.execute(
-            """SELECT row, recorded_at FROM (
-                   SELECT to_jsonb(h) AS row, h.recorded_at, h.id FROM toolkit.history AS h
-                   WHERE (%(migration)s::text IS NULL OR h.migration = %(migration)s)
-                     AND (%(phase)s::int IS NULL OR h.phase = %(phase)s)
-                   ORDER BY h.id DESC LIMIT %(limit)s) AS newest
-               ORDER BY id""", {"migration": migration, "phase": phase, "limit": limit}).fetchall()
+            """SELECT to_jsonb(h), h.recorded_at FROM toolkit.history AS h
+               WHERE (%(migration)s::text IS NULL OR h.migration = %(migration)s)
+                 AND (%(phase)s::int IS NULL OR h.phase = %(phase)s)
+                 AND (%(since)s::timestamptz IS NULL OR h.recorded_at >= %(since)s)
+               ORDER BY h.id DESC LIMIT %(limit)s""",
+            {"migration": migration, "phase": phase, "since": since, "limit": limit}).fetchall()
         names = [f for f in HistoryEntry.__dataclass_fields__ if f != "recorded_at"]
         return [HistoryEntry(recorded_at=at, **{name: row.get(name) for name in names}) for row, at in rows]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -351,3 +352,19 @@ def test_a_tiny_statement_timeout_on_the_database_does_not_cancel_the_runners_ow
     result = run(db, root, "apply")
     assert result.exit_code == OK, result.output
     assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(1,)]
+
+
+def test_ctrl_c_cancels_the_running_statement_says_how_to_resume_and_exits_130(project, db, sql):
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint);\nSELECT pg_sleep(30);\n",
+                    "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
+    child = subprocess.Popen([sys.executable, "-m", "toolkit", "apply"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)})
+    until(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'")
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("toolkit: interrupted (Ctrl-C)") and "Traceback" not in err
+    assert sql("SELECT to_regclass('a') IS NULL") == [(True,)]  # its transaction was rolled back
+    assert sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'") \
+        == [(0,)]

@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..errors import ToolkitError
-from ..exit_codes import BAD_INPUT, CANNOT_CONNECT, HUMAN_NEEDED, OK, exit_code
+from ..exit_codes import BAD_INPUT, CANNOT_CONNECT, HUMAN_NEEDED, INTERRUPTED, OK, exit_code
 from .consoles import err, out
 
 
@@ -102,7 +102,9 @@ class OneLineErrors(click.Group):
         except click.ClickException as error:
             error.show()
             sys.exit(error.exit_code)
-        except click.Abort:
-            click.echo("toolkit: aborted", err=True)
-            sys.exit(1)
+        except click.Abort:  # Ctrl-C: psycopg has cancelled the statement that was running
+            click.echo("toolkit: interrupted (Ctrl-C): the statement that was running was cancelled and its "
+                       "transaction rolled back; toolkit status shows where the run stopped, and running the "
+                       "command again resumes it", err=True)
+            sys.exit(INTERRUPTED)
         sys.exit(code if isinstance(code, int) else OK)

@@ -174,3 +174,22 @@ def test_a_toolkit_toml_toolkit_cannot_use_is_one_line_naming_it(tmp_path, text,
     result = CliRunner().invoke(cli, ["status", "--project", str(tmp_path)])
     assert result.exit_code == BAD_INPUT
     assert result.stderr.count("\n") == 1 and says in result.stderr and "secret-pw" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["--batch", "--concurrent"])
+def test_a_new_steps_template_uncommented_as_written_passes_lint(tmp_path, kind):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+    from toolkit.lint import lint
+
+    assert CliRunner().invoke(cli, ["init", str(tmp_path)]).exit_code == OK
+    assert CliRunner().invoke(cli, ["new", "the_step", kind, "--project", str(tmp_path)]).exit_code == OK
+    [path] = (tmp_path / "migrations").glob("*_the_step.sql")
+    lines, code = [], False
+    for line in path.read_text().splitlines():  # the example below the directive, or the last comment block
+        code = code or line.startswith(("-- toolkit:", "-- CREATE INDEX"))
+        lines.append(line[3:] if code and line.startswith("-- ") and not line.startswith("-- toolkit:") else line)
+    path.write_text("\n".join(lines) + "\n")
+    findings = [f for f in lint(tmp_path).findings if f.path == f"migrations/{path.name}"]
+    assert findings == []

@@ -34,7 +34,7 @@ _BODIES = {
     "concurrent": ("""\
 -- A concurrent index build runs outside a transaction, statement by statement; a rerun after a
 -- crash resumes where it stopped, and an INVALID index left by a failed build is rebuilt.
--- Every statement here must say IF NOT EXISTS (several builds may share the file):
+-- Name every index: a rerun looks it up (IF NOT EXISTS is not needed; several builds may share the file):
 -- CREATE INDEX CONCURRENTLY IF NOT EXISTS {label}_idx ON table_name (column_name);
 """, """\
 -- DROP INDEX CONCURRENTLY IF EXISTS {label}_idx;
@@ -48,13 +48,15 @@ _BODIES = {
 -- again from the start. At the end the runner looks from the start once more.
 -- toolkit:batch
 -- UPDATE table_name SET new_column = old_column
--- WHERE id IN (
---     SELECT id FROM table_name
---     WHERE id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0)
---         AND new_column IS NULL AND old_column IS NOT NULL
---     ORDER BY id
---     LIMIT current_setting('toolkit.batch_size')::integer
--- )
+-- WHERE
+--     id IN (
+--         SELECT id FROM table_name
+--         WHERE
+--             id > coalesce(nullif(current_setting('toolkit.batch_after', true), '')::bigint, 0)
+--             AND new_column IS null AND old_column IS NOT null
+--         ORDER BY id
+--         LIMIT current_setting('toolkit.batch_size')::integer
+--     )
 -- RETURNING id;
 """, """\
 -- Undo the backfill (it may be batched too), or, if the old values are gone for good:

@@ -201,3 +201,14 @@ def test_several_concurrent_builds_in_one_file_are_built_and_dropped(toolkit, pr
     assert sql(built) == [("accounts_email_idx", True), ("accounts_note_idx", True)]
     assert toolkit("rollback", "--phase", "1", project=root).exit_code == OK
     assert sql(built) == []
+
+
+def test_rollback_to_0_where_the_phases_start_at_1_rolls_back_everything(toolkit, project, sql):
+    root = project({"migrations/0101_tags.sql": "CREATE TABLE tags (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0101_tags.sql": "DROP TABLE tags;\n",
+                    "migrations/0201_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0201_notes.sql": "DROP TABLE notes;\n"})
+    assert toolkit("apply", project=root).exit_code == OK
+    result = toolkit("rollback", "--to", "0", project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(0,)]

@@ -196,18 +196,29 @@ def status(target: Target, *, settings: Settings = Settings()) -> Status:
 
 def verify(server: Target, *, settings: Settings = Settings(), progress: Progress = Progress()) -> Verification:
     """On a scratch database created (and dropped) here: apply every phase, roll every phase back,
-    apply again. The full rollback must restore the empty fingerprint, and both applies must agree."""
+    apply again. The full rollback must restore the empty fingerprint, and both applies must agree. A phase
+    holding an irreversible step cannot be rolled back: the phases after the last such one are checked (over
+    the schema the earlier ones build), and only a project with nothing after it is refused (exit 10)."""
     plan = load_plan(settings.project)
     if not plan.phases:
         raise BadInput(f"nothing to verify: no migrations in {settings.project / 'migrations'}")
-    # verify rolls every phase back: one that cannot be is refused before the scratch database is made
-    plan.refuse_irreversible(list(plan.phases), {m.name for m in plan.migrations})
+    blocked = [(p.number, m) for p in plan.phases for m in p.migrations if m.irreversible]
+    floor = blocked[-1][0] if blocked else None  # this phase and those before it stay applied
+    if floor is not None and floor == plan.phases[-1].number:
+        plan.refuse_irreversible(list(plan.phases), {m.name for m in plan.migrations})  # nothing left to check
     with scratch_database(server, "verify") as scratch:
+        if floor is not None:
+            apply(scratch, through=floor, settings=settings, progress=progress)
+            progress.note(f"verify: phase {floor} holds an irreversible step ({blocked[-1][1].name}: "
+                          f"{blocked[-1][1].irreversible}): phases after it are checked, over what 0-{floor} build")
         empty = fingerprint(scratch)
         apply(scratch, settings=settings, progress=progress)
         applied = fingerprint(scratch)
         try:
-            rollback(scratch, everything=True, settings=settings, progress=progress)
+            if floor is None:
+                rollback(scratch, everything=True, settings=settings, progress=progress)
+            else:
+                rollback(scratch, to=floor, settings=settings, progress=progress)
         except HumanNeeded as proof:  # a phase's rollback did not restore its fingerprint: that is the finding
             if not proof.differences:
                 raise

@@ -139,8 +139,8 @@ class Plan:
     def phases_down_to(self, applied: set[str], number: int | None) -> list[Phase]:
         """Phases that `rollback --to N` (every applied phase above N) or, with None, `rollback --all` undoes,
         newest first."""
-        if number is not None:
-            self.phase(number)
+        if number is not None and (not self.phases or number >= self.phases[0].number):
+            self.phase(number)  # below the first phase (--to 0 where phases start at 1) means every phase
         chosen = self.applied_phases_above(applied, -1 if number is None else number)
         if not chosen:
             above = "" if number is None else f" above phase {number}"

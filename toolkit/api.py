@@ -112,7 +112,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
             phases = plan.phases_to_roll_back(applied, phase, cascade)
         if level != "feature":
             plan.refuse_irreversible(phases, applied, data_only=level == "data")
-            _needing_their_rollbacks(plan, phases, "rolled back", Progress())
+            _needing_their_rollbacks(plan, phases, "rolled back", progress)
         return phases
 
     if dry_run:

@@ -57,7 +57,6 @@ TOOL_TABLES = (
     ToolTable("sqitch", "sqitch.events", (_cols("event", "change_id", "change", "project", "note", "requires",
                                                 "conflicts", "tags", *_SQITCH_PLANNED),)),
 )
-TOOLS = sorted({table.tool for table in TOOL_TABLES})
 
 # The relations found as `name` resolves on the search path, with their column names.
 _RESOLVED = """

@@ -32,11 +32,6 @@ class Fingerprint:
     def digest(self) -> str:
         return hashlib.sha256("\n".join(self.lines).encode()).hexdigest()
 
-    def differences(self, now: Fingerprint, expected: str = "before", actual: str = "now") -> list[str]:
-        """What differs in `now` from this fingerprint, one sentence each."""
-        return [d.describe(actual, expected)
-                for d in differences(Inspection.from_lines(self._objects()), Inspection.from_lines(now._objects()))]
-
     def compare(self, now: Fingerprint, expected: str = "before", actual: str = "now",
                 strict: bool = False) -> tuple[list[str], list[str]]:
         """(differences that fail a proof, differences no rollback can undo), each in words. The second holds a

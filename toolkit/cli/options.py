@@ -44,8 +44,8 @@ def show(result, as_json, printer):
 
 DSN = click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-                        envvar="TOOLKIT_PROJECT", show_default=True,
-                        help="Folder holding migrations/, rollbacks/ and validation/.")
+                       envvar="TOOLKIT_PROJECT", show_default=True,
+                       help="Folder holding migrations/, rollbacks/ and validation/.")
 
 
 def json_option(what: str):

@@ -8,6 +8,11 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lo
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 
+# None of these is a file; `bench` is also a folder, which make would otherwise call up to date.
+.PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 lint bench bench-pg18 \
+	bench-sync bench-scale bench-smoke bench-import bench-cli bench-lint bench-fleet bench-diff bench-fingerprint \
+	verify lock clean
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
@@ -85,6 +90,14 @@ bench: $(STAMP)
 bench-pg18: $(STAMP)
 	PG_BINDIR="$$($(BIN)/python -c 'from toolkit.local_server import embedded_bindir; print(embedded_bindir())')" \
 	  $(BIN)/python -m bench.live_load --name pg18 $(BENCH_ARGS)
+
+# The same with the standby synchronous (every commit waits for it): replica lag becomes client latency.
+bench-sync: $(STAMP)
+	$(BIN)/python -m bench.live_load --name pg15-sync --sync-standby $(BENCH_ARGS)
+
+# How it grows: 1M and 4M users, 2 rounds each (bench/scale.py), PostgreSQL 15.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale --name scale-pg15
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.live_load --smoke

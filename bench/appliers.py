@@ -33,6 +33,22 @@ class PhaseClock(Progress):
     def phase_started(self, phase, pending):
         self._put("phase", phase.number)
 
+    # what the runner is doing, for the stalls' timeline
+    def step_started(self, migration, action):
+        self._put("event", f"{migration.name}: {action} started")
+
+    def step_finished(self, migration, action, duration_ms):
+        self._put("event", f"{migration.name}: {action} done in {duration_ms} ms")
+
+    def batch_done(self, migration, batches, rows):
+        self._put("batch", (migration.name, rows))
+
+    def checks_finished(self, phase, when, results):
+        self._put("event", f"phase {phase.number}: {when}-checks done")
+
+    def key_queries_measured(self, phase, when, measurements):
+        self._put("event", f"phase {phase.number}: key queries measured ({when})")
+
     def retrying(self, label, attempt, wait_seconds, reason):
         self._put("said", f"{label}: {reason}; retry {attempt}")
 
@@ -59,6 +75,11 @@ def apply_with_toolkit(target: Target, run: Run, started: float, batching: Batch
     current = None
     while True:
         kind, value, at = events.get()
+        if kind == "batch":
+            run.batches.append((at, *value))
+            continue
+        if kind in ("phase", "said", "event"):
+            run.runner_events.append((at, f"phase {value} started" if kind == "phase" else value))
         if kind == "phase":
             if current:
                 run.phases.append((current[0], current[1], at))
@@ -69,7 +90,7 @@ def apply_with_toolkit(target: Target, run: Run, started: float, batching: Batch
             print(f"  toolkit: {value}", flush=True)
         elif kind == "error":
             run.error = value
-        else:
+        elif kind == "done":
             break
     child.join()
     if current:
@@ -96,6 +117,7 @@ def apply_naively(target: Target, run: Run, started: float, bindir: Path) -> Non
     for phase in load_plan(REPO).phases[1:]:
         begin = time.monotonic() - started
         print(f"  naive: phase {phase.number}", flush=True)
+        run.runner_events.append((round(begin, 2), f"phase {phase.number} started (psql)"))
         with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
             script.write("\n".join(naive_sql(m) for m in phase.migrations))
         result = subprocess.run([str(bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", script.name],

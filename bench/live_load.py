@@ -20,6 +20,7 @@ applying the same SQL naively.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -39,8 +40,9 @@ from . import REPO
 from .appliers import apply_naively, apply_with_toolkit
 from .lockwatch import LockWatch
 from .replicawatch import ReplicaWatch
+from .serverwatch import ServerWatch
 from .report import SIDES, compare, plot, summarize, table
-from .server import bench_server
+from .server import PRODUCTION_LIKE, bench_server
 from .workload import Load, Run, Workload
 
 
@@ -48,10 +50,11 @@ def measure(run: Run, server: Target, target: Target, load: Load, baseline_s: fl
             apply) -> None:
     started = time.monotonic()
     workload, watch = Workload(target, load, run, started), LockWatch(target, started)
-    standbys = ReplicaWatch(server, started)
+    standbys, server_watch = ReplicaWatch(server, started), ServerWatch(target, started)
+    watchers = (watch, standbys, server_watch)
     workload.start()
-    watch.start()
-    standbys.start()
+    for watcher in watchers:
+        watcher.start()
     time.sleep(baseline_s)
     run.migration_start = round(time.monotonic() - started, 2)
     try:
@@ -61,9 +64,10 @@ def measure(run: Run, server: Target, target: Target, load: Load, baseline_s: fl
     run.migration_end = round(time.monotonic() - started, 2)
     time.sleep(settle_s)
     workload.stop()
-    watch.stop()
-    standbys.stop()
+    for watcher in watchers:
+        watcher.stop()
     run.lock_waits, run.clients_busy, run.standby_looks = watch.waits, watch.busy, standbys.looks
+    run.server_ticks = server_watch.ticks
 
 
 def main(argv=None) -> dict:
@@ -73,8 +77,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int,
                         help="fresh copies migrated per side, reported each and pooled (default 3; smoke 1)")
     parser.add_argument("--baseline", type=float, help="seconds of quiet load before migrating")
-    parser.add_argument("--settle", type=float, default=2.0,
-                        help="seconds of load after the migration, before a side's run ends")
+    parser.add_argument("--settle", type=float,
+                        help="seconds of load after the migration, before a side's run ends (default 35: the kernel "
+                             "writes dirty pages out 30 s after they were dirtied, so what the migration wrote comes "
+                             "back within it; smoke 2), reported as after_migration")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a server setting for the server the benchmark starts, over bench/server.py's")
     parser.add_argument("--rate", type=float, default=Load.rate, help="client transactions per second, all clients")
     parser.add_argument("--clients", type=int, default=Load.clients)
     parser.add_argument("--deadline", type=int, default=Load.deadline_ms,
@@ -89,16 +97,26 @@ def main(argv=None) -> dict:
                              "naive (always run: the others are compared with it)")
     parser.add_argument("--no-standby", action="store_true",
                         help="do not start a standby beside the server the benchmark starts")
+    parser.add_argument("--sync-standby", action="store_true",
+                        help="the standby confirms every commit (synchronous_standby_names): its lag is the clients'")
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here "
                                       "with a streaming standby")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also write NAME-timeline.json: every look at the server (WAL, checkpoints, disk, what "
+                             "the migration and autovacuum ran) and every runner event, per round and side")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--name", default="latest", help="the results' file name in --out (NAME.json, NAME.png)")
     args = parser.parse_args(argv)
     users = args.users or (20_000 if args.smoke else 1_000_000)
     args.rounds = args.rounds or (1 if args.smoke else 3)
     baseline = args.baseline if args.baseline is not None else (5.0 if args.smoke else 30.0)
+    args.settle = args.settle if args.settle is not None else (2.0 if args.smoke else 35.0)
 
-    with bench_server(args.dsn, standby=not args.no_standby) as (server, bindir, standbys):
+    if args.sync_standby and (args.dsn or args.no_standby):
+        parser.error("--sync-standby makes the standby of the server the benchmark starts synchronous: "
+                     "not with --dsn or --no-standby")
+    with bench_server(args.dsn, standby=not args.no_standby, synchronous=args.sync_standby,
+                      settings=server_settings(args)) as (server, bindir, standbys):
         return run_benchmark(server, bindir, standbys, args, users, baseline)
 
 
@@ -183,9 +201,10 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
                       "client_deadline_ms": args.deadline, "report_every_seconds": args.report_every,
                       "toolkit_batches": f"{args.batch_size} rows, {args.batch_pause} s pause",
                       "adaptive_batches": f"starting at {args.batch_size} rows, {args.batch_pause} s pause",
-                      "standbys": "streaming, on this machine" if not (args.dsn or args.no_standby) else
-                                  "the given server's" if args.dsn else "none",
-                      "rounds": args.rounds},
+                      "standbys": standbys_described(args),
+                      "rounds": args.rounds, "settle_seconds": args.settle,
+                      "server_settings": "the given server's" if args.dsn else
+                                         {**PRODUCTION_LIKE, **server_settings(args)}},
             "runs": {side: summarize([run for runs in rounds for run in runs if run.name == side]) for side in sides},
             "rounds": [{"order": [run.name for run in runs], **{run.name: summarize([run]) for run in runs}}
                        for runs in rounds],
@@ -195,11 +214,30 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
         stem = "smoke" if args.smoke else args.name
         (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
         plot(rounds, args.out / f"{stem}.png")
+        if args.timeline:
+            (args.out / f"{stem}-timeline.json").write_text(json.dumps(
+                [{"round": number, "side": run.name, "migration_start": run.migration_start,
+                  "migration_end": run.migration_end, "events": run.runner_events, "batches": run.batches,
+                  "ticks": [dataclasses.asdict(tick) for tick in run.server_ticks]}
+                 for number, runs in enumerate(rounds, 1) for run in runs]))
         print(table(report))
         print(f"results: {args.out / stem}.json, {args.out / stem}.png")
         return report
     finally:
         drop(server, made)
+
+
+def server_settings(args) -> dict[str, str]:
+    return dict(setting.split("=", 1) for setting in args.set)
+
+
+def standbys_described(args) -> str:
+    if args.dsn:
+        return "the given server's"
+    if args.no_standby:
+        return "none"
+    return "streaming, " + ("synchronous (synchronous_commit on)" if args.sync_standby else "asynchronous") + \
+        ", on this machine"
 
 
 def measured_commit() -> dict:

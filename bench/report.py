@@ -6,7 +6,7 @@ import collections
 import statistics
 from pathlib import Path
 
-from . import lockwatch, replicawatch
+from . import lockwatch, replicawatch, stalls
 from .workload import MIX, Run
 
 
@@ -27,6 +27,9 @@ def summarize(rounds: list[Run]) -> dict:
                 [s for run in rounds for s in samples_of(run) if run.migration_start <= s.at <= run.migration_end])
 
     baseline, during = split(lambda run: run.samples)
+    # the load after the migration (--settle): what the migration wrote can come back later, as the kernel's
+    # writeback of its dirty pages 30 s on, and a side whose migration ended sooner must not escape it
+    after = [s for run in rounds for s in run.samples if s.at > run.migration_end]
     phase_seconds = collections.defaultdict(list)
     for run in rounds:
         for phase, start, end in run.phases:
@@ -40,6 +43,7 @@ def summarize(rounds: list[Run]) -> dict:
         "rounds": len(rounds),
         "baseline": stats(baseline),
         "during_migration": stats(during),
+        "after_migration": stats(after),
         "reports": dict(zip(("baseline", "during_migration"), map(stats, split(lambda run: run.reports)))),
         "longest_wait_ms": max((s.latency_ms for s in during), default=None),
         "failed_transactions": sum(not s.ok for s in during),
@@ -63,6 +67,10 @@ def summarize(rounds: list[Run]) -> dict:
                         "during_migration": replicawatch.summarize([(run.standby_looks, run.migration_start,
                                                                      run.migration_end) for run in rounds])},
         "worst_moments": worst_moments(rounds),
+        # every request slower than twice its round's baseline max, grouped, with what the server was doing then
+        "stalls": [{**({"round": i} if numbered else {}), **stall} for i, run in enumerate(rounds, 1)
+                   for after in (False, True)
+                   for stall in stalls.find(run, run.server_ticks, 2 * _baseline_max(run), after=after)],
         "error": "; ".join(said(i, run.error) for i, run in enumerate(rounds, 1) if run.error) or None,
     }
     base, mig = summary["baseline"], summary["during_migration"]
@@ -70,6 +78,9 @@ def summarize(rounds: list[Run]) -> dict:
     def within(value, limit):
         return bool(value is not None and limit and value <= 2 * limit)
 
+    summary["stalls_by_cause"] = dict(collections.Counter(
+        stall.get("cause", "not measured").split(":")[0] for stall in summary["stalls"]
+        if not stall.get("after_migration")).most_common())
     summary["ratio_to_baseline"] = {  # during-migration figure / the same runs' quiet baseline
         key: round(mig[f"{key}_ms"] / base[f"{key}_ms"], 2) if mig[f"{key}_ms"] and base[f"{key}_ms"] else None
         for key in ("p50", "p99", "max")}
@@ -77,6 +88,10 @@ def summarize(rounds: list[Run]) -> dict:
     summary["p99_within_2x_baseline_p99"] = within(mig["p99_ms"], base["p99_ms"])
     summary["max_within_2x_baseline_max"] = within(mig["max_ms"], base["max_ms"])  # quiet load's own worst case
     return summary
+
+
+def _baseline_max(run: Run) -> float:
+    return max((s.latency_ms for s in run.samples if s.at < run.migration_start), default=0.0)
 
 
 def worst_moments(rounds: list[Run], count: int = 3) -> list[dict]:
@@ -169,6 +184,10 @@ def table(report: dict) -> str:
                     f"{d['max_ms']:>9} {r['failed_transactions']:>7} {r['migration_seconds']:>9}s   "
                     f"{x['p50']}x/{x['p99']}x/{x['max']}x")
     for name, r in report["runs"].items():
+        a = r["after_migration"]
+        rows.append(f"{name:10} in the {report['scale'].get('settle_seconds', '?')} s after the migration: p99 "
+                    f"{a['p99_ms']} ms, max {a['max_ms']} ms, {a['failed']} failed")
+    for name, r in report["runs"].items():
         b, d = r["reports"]["baseline"], r["reports"]["during_migration"]
         if b["count"] or d["count"]:
             rows.append(f"{name:10} analytics reader: {b['count']} reports before, max {b['max_ms']} ms; "
@@ -195,6 +214,16 @@ def table(report: dict) -> str:
         rows.append(f"{name:10} standby replay lag during the migration: " + (
             f"max {lag['replay_lag_max_s']} s, p99 {lag['replay_lag_p99_s']} s, at most {lag['bytes_behind_max']} "
             f"bytes behind ({lag['standbys']} standby)" if lag["looks"] else "no standby"))
+    for name, r in report["runs"].items():
+        during = [stall for stall in r["stalls"] if not stall.get("after_migration")]
+        rows.append(f"{name:10} {len(during)} stall(s) over 2x the round's baseline max during the migration, "
+                    f"{len(r['stalls']) - len(during)} in the {report['scale'].get('settle_seconds', '?')} s after" + (
+            "; during: " + ", ".join(f"{cause} {n}" for cause, n in r["stalls_by_cause"].items()) if during else ""))
+        for stall in r["stalls"]:
+            rows.append(f"{'':10} round {stall.get('round', 1)} at {stall['at_s']} s"
+                        f"{' (after the migration)' if stall.get('after_migration') else ''} for {stall['seconds']} s, "
+                        f"{stall['requests']} request(s), worst {stall['worst_ms']} ms, phase {stall['phase']}: "
+                        f"{stall.get('cause', 'no server figures')}")
     for number, sides in enumerate(report["rounds"], 1):
         rows.append(f"round {number:<4} " + "; ".join(
             f"{side} {round(sides[side]['longest_wait_ms'])} ms worst, {sides[side]['failed_transactions']} failed, "

@@ -49,6 +49,9 @@ class Run:
     lock_waits: list = field(default_factory=list)  # bench.lockwatch.Wait, every session seen waiting for a lock
     clients_busy: list = field(default_factory=list)  # (at, wait event or 'CPU') per busy client per look
     standby_looks: list = field(default_factory=list)  # bench.replicawatch.Look, every standby per look
+    server_ticks: list = field(default_factory=list)  # bench.serverwatch.Tick: WAL, checkpoints, disk, who ran what
+    runner_events: list = field(default_factory=list)  # (at, text): each step, check and note of the runner
+    batches: list = field(default_factory=list)  # (at, migration, rows so far): each batch the runner finished
     migration_start: float = 0.0
     migration_end: float = 0.0
     error: str | None = None

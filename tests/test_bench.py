@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bench import import_users, live_load, lockwatch
-from bench.workload import Load, Run, Workload
+from bench import import_users, live_load, lockwatch, serverwatch, stalls
+from bench.workload import Load, Run, Sample, Workload
 from toolkit import api
 from platform_data.sample_data import load_sample_data
 
@@ -23,7 +23,7 @@ RUN_FIELDS = {"rounds", "baseline", "during_migration", "longest_wait_ms", "fail
               "failed_by_cause", "reports", "p99_ms_by_kind", "migration_seconds", "phases",
               "max_within_2x_baseline_p99", "p99_within_2x_baseline_p99", "max_within_2x_baseline_max",
               "ratio_to_baseline", "runner_said", "lock_waits", "clients_busy", "standby_lag", "worst_moments",
-              "error"}
+              "stalls", "stalls_by_cause", "after_migration", "error"}
 
 
 def databases(server) -> set[str]:
@@ -162,6 +162,85 @@ def test_lock_watch_sees_a_migration_statement_queued_behind_a_reader_and_a_clie
     assert summary["most_clients_waiting"]["behind"] == ["psql: ALTER TABLE users ADD COLUMN note text"]
     busy = lockwatch.clients_busy([(watch.busy, 0, time.monotonic() - started)])
     assert next(iter(busy)) == "Lock:relation"  # what the one busy client waited for, most of the time
+
+
+def test_server_watch_sees_wal_written_and_what_the_migration_session_runs(db):
+    started = time.monotonic()
+    watch = serverwatch.ServerWatch(db, started)
+    with psycopg.connect(db.dsn, autocommit=True, application_name="toolkit") as migration:
+        watch.start()
+        time.sleep(0.35)  # a look before the table is written
+        migration.execute("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g")
+        migration.execute("SELECT pg_sleep(0.6)")
+        watch.stop()
+    ticks = watch.ticks
+    assert len(ticks) >= 3 and ticks[-1].wal_bytes - ticks[0].wal_bytes > 4_000_000  # the table's rows, logged
+    assert any("toolkit active" in t.migration and "pg_sleep(0.6)" in t.migration for t in ticks)
+    assert all(t.checkpoints >= 0 and t.wal_syncs >= 0 for t in ticks)
+
+
+def test_a_client_stall_behind_the_migrations_lock_is_named_a_lock_queue_with_who_held_it(db):
+    api.apply(db, 0, settings=api.Settings(project=REPO))
+    started = time.monotonic()
+    run = Run("adaptive")
+    locks, server = lockwatch.LockWatch(db, started), serverwatch.ServerWatch(db, started)
+    with psycopg.connect(db.dsn, application_name="psql") as migration, \
+            psycopg.connect(db.dsn, autocommit=True, application_name="bench client") as client:
+        for watcher in (locks, server):
+            watcher.start()
+        time.sleep(0.3)
+        run.migration_start = round(time.monotonic() - started, 2)
+        migration.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        asked = time.monotonic()
+        waiting = threading.Thread(target=client.execute, args=("SELECT count(*) FROM users",))
+        waiting.start()
+        time.sleep(0.8)
+        migration.rollback()
+        waiting.join()
+        latency = (time.monotonic() - asked) * 1000
+        time.sleep(0.3)
+        run.migration_end = round(time.monotonic() - started, 2)
+        for watcher in (locks, server):
+            watcher.stop()
+    run.samples = [Sample(0.1, 5.0, "user_by_email"), Sample(round(asked - started, 3), latency, "user_by_email")]
+    run.lock_waits, run.clients_busy = locks.waits, locks.busy
+    found = stalls.find(run, server.ticks, threshold_ms=10.0)
+    assert len(found) == 1 and found[0]["requests"] == 1 and found[0]["worst_ms"] == round(latency, 1)
+    assert found[0]["clients_waited_on"] and next(iter(found[0]["clients_waited_on"])) == "Lock:relation"
+    assert found[0]["cause"].startswith("a lock queue: clients waited behind psql: LOCK TABLE users")
+
+
+@pytest.mark.slow
+def test_the_sync_standby_configuration_makes_the_benchmarks_standby_confirm_every_commit(own_server):
+    from bench.server import make_synchronous
+
+    primary = own_server()
+    standby = primary.standby(Path(tempfile.mkdtemp(prefix="toolkit-bench-standby-")))
+    try:
+        make_synchronous(primary.target())
+        with primary.target().connect() as conn:
+            assert conn.execute("SELECT sync_state FROM pg_stat_replication").fetchone()[0] == "sync"
+            assert conn.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+    finally:
+        with primary.target().connect() as conn:  # the server is the suite's: as it was
+            conn.execute("ALTER SYSTEM RESET synchronous_standby_names")
+            conn.execute("SELECT pg_reload_conf()")
+        standby.stop()
+        shutil.rmtree(standby.home, ignore_errors=True)
+
+
+def test_stall_causes_are_named_from_what_the_clients_waited_on_with_the_figures():
+    figures = {"clients_waited_on": {"IPC:SyncRep": 9, "CPU": 1}, "wal_mb_per_s": 30.0, "wal_fpi_per_s": 10.0,
+               "wal_syncs_per_s": 50.0, "checkpoint": "none", "migration_doing": ["a batch (active)"],
+               "autovacuum": [], "disk_busy_percent": 40.0, "disk_write_mb_per_s": 80.0, "locks_behind": [],
+               "page_cache_dirty_mb_max": 700.0, "written_mb_per_s_by": {"backend": 50.0}}
+    assert stalls.cause(figures).startswith("the synchronous standby: commits waited for it to confirm (WAL 30.0 MB/s")
+    figures["clients_waited_on"] = {"LWLock:WALWrite": 12, "IO:WALSync": 8, "CPU": 1}
+    assert stalls.cause(figures) == (
+        "the WAL flush: WAL 30.0 MB/s, 10.0 full-page images/s, 50.0 syncs/s; disk 40% busy, 80.0 MB/s written "
+        "(dirtied by backend 50.0 MB/s), 700.0 MB dirty in the page cache; migration: a batch (active)")
+    figures["clients_waited_on"] = {}
+    assert stalls.cause(figures).startswith("no client seen waiting at a 50 ms look")
 
 
 def test_the_readmes_benchmark_table_is_made_from_the_committed_results():

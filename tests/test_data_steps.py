@@ -261,3 +261,75 @@ def test_a_keyset_batch_looks_from_the_start_once_more_so_a_row_changed_behind_i
     assert result.exit_code == OK, result.output
     assert sql("SELECT count(*) FROM items WHERE NOT done") == [(0,)]
     assert "3001 rows so far" in result.stderr  # item 10 twice: the last look from the start found it again
+
+
+# A backfill written like the platform's 0201/0202: it finds where it got to with `ORDER BY key DESC LIMIT 1`
+# over the rows it tagged. Its target was analyzed while it held 60 rows of another tag, and autovacuum stays
+# away (as it did for a minute in the live-load benchmark): planned by those statistics, the lookup is a
+# sequential scan of everything written so far, in every batch.
+TAGGED_BACKFILL = {
+    "migrations/0001_people.sql":
+        "CREATE TABLE people (id bigint PRIMARY KEY);\n"
+        "INSERT INTO people SELECT g FROM generate_series(1, 30000) AS g;\n"
+        "CREATE TABLE tagged (person_id bigint PRIMARY KEY, source text NOT NULL)\n"
+        "    WITH (autovacuum_enabled = false);\n"
+        "INSERT INTO tagged SELECT g, 'application' FROM generate_series(1000001, 1000060) AS g;\n"
+        "ANALYZE tagged;\n",
+    "rollbacks/0001_people.sql": "DROP TABLE tagged;\nDROP TABLE people;\n",
+    "migrations/0101_tag_people.sql":
+        "-- toolkit:batch\n"
+        "WITH done AS (\n"
+        "    SELECT coalesce((SELECT t.person_id FROM tagged AS t WHERE t.source = 'backfill'\n"
+        "                     ORDER BY t.person_id DESC LIMIT 1), 0) AS last_id\n"
+        ")\n"
+        "INSERT INTO tagged (person_id, source)\n"
+        "SELECT p.id, 'backfill' FROM people AS p\n"
+        "WHERE p.id > (SELECT d.last_id FROM done AS d)\n"
+        "    AND NOT EXISTS (SELECT 1 FROM tagged AS t\n"
+        "                    WHERE t.person_id = p.id AND t.person_id > (SELECT d.last_id FROM done AS d))\n"
+        "ORDER BY p.id LIMIT current_setting('toolkit.batch_size')::integer;\n",
+    "rollbacks/0101_tag_people.sql": "DELETE FROM tagged WHERE source = 'backfill';\n",
+}
+
+
+def _sequential_reads(sql, table, inserted):
+    query = f"SELECT n_tup_ins, coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = '{table}'"
+    ends = time.monotonic() + 30
+    while True:
+        sql("SELECT pg_stat_clear_snapshot()")
+        done, read = sql(query)[0]
+        if done >= inserted or time.monotonic() > ends:
+            return read
+
+
+def test_a_batched_step_refreshes_its_tables_statistics_as_it_grows_so_batches_stop_rescanning_it(
+        toolkit, sql, project):
+    root = project(TAGGED_BACKFILL)
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    before = _sequential_reads(sql, "tagged", 60)
+    result = toolkit("apply", "--phase", "1", "--batch-size", "1000", "--batch-pause", "0", "--fixed-batches",
+                     project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT count(*) FROM tagged WHERE source = 'backfill'") == [(30000,)]
+    assert "0101_tag_people: statistics of tagged refreshed at 10,000 rows" in result.stderr
+    assert "0101_tag_people: statistics of tagged refreshed at 20,000 rows" in result.stderr
+    # planned by the 60-row statistics all the way, the 30 batches read 1,000 + 2,000 + ... = 465,000 rows;
+    # refreshed at 10,000 rows, the first 10 read about 55,000 and the rest find the last key by the index
+    assert _sequential_reads(sql, "tagged", 30060) - before < 150_000
+
+
+def test_batches_run_without_jit_compilation(toolkit, sql, project):
+    files = {"migrations/0001_items.sql": "CREATE TABLE items (id bigint PRIMARY KEY, jit text);\n"
+                                          "INSERT INTO items (id) SELECT g FROM generate_series(1, 300) AS g;\n",
+             "rollbacks/0001_items.sql": "DROP TABLE items;\n",
+             "migrations/0101_mark.sql": "-- toolkit:batch\n"
+                                         "UPDATE items SET jit = current_setting('jit') WHERE id IN (\n"
+                                         "    SELECT id FROM items WHERE jit IS NULL ORDER BY id\n"
+                                         "    LIMIT current_setting('toolkit.batch_size')::integer);\n",
+             "rollbacks/0101_mark.sql": "UPDATE items SET jit = NULL;\n"}
+    root = project(files)
+    assert sql("SHOW jit") == [("on",)]  # the server's default, which the batches leave
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("apply", "--phase", "1", *BATCHES_OF_50, project=root)
+    assert result.exit_code == OK, result.output
+    assert sql("SELECT jit, count(*) FROM items GROUP BY jit") == [("off", 300)]

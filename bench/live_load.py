@@ -42,7 +42,7 @@ from .lockwatch import LockWatch
 from .replicawatch import ReplicaWatch
 from .serverwatch import ServerWatch
 from .report import SIDES, compare, plot, summarize, table
-from .server import PRODUCTION_LIKE, bench_server
+from .server import PRODUCTION_LIKE, bench_server, dirty_background, kernel_writeback
 from .workload import Load, Run, Workload
 
 
@@ -99,6 +99,9 @@ def main(argv=None) -> dict:
                         help="do not start a standby beside the server the benchmark starts")
     parser.add_argument("--sync-standby", action="store_true",
                         help="the standby confirms every commit (synchronous_standby_names): its lag is the clients'")
+    parser.add_argument("--dirty-background-bytes", type=int,
+                        help="set Linux's vm.dirty_background_bytes to this while the benchmark runs (root), and put "
+                             "it back after: a database server's writeback tuning (bench/server.py)")
     parser.add_argument("--dsn", help="a server to use (its maintenance database); default: start one here "
                                       "with a streaming standby")
     parser.add_argument("--timeline", action="store_true",
@@ -115,8 +118,9 @@ def main(argv=None) -> dict:
     if args.sync_standby and (args.dsn or args.no_standby):
         parser.error("--sync-standby makes the standby of the server the benchmark starts synchronous: "
                      "not with --dsn or --no-standby")
-    with bench_server(args.dsn, standby=not args.no_standby, synchronous=args.sync_standby,
-                      settings=server_settings(args)) as (server, bindir, standbys):
+    with dirty_background(args.dirty_background_bytes), \
+            bench_server(args.dsn, standby=not args.no_standby, synchronous=args.sync_standby,
+                         settings=server_settings(args)) as (server, bindir, standbys):
         return run_benchmark(server, bindir, standbys, args, users, baseline)
 
 
@@ -195,7 +199,7 @@ def run_benchmark(server: Target, bindir: Path, standbys: tuple[Target, ...], ar
         report = {
             "measured": measured_commit(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                        "postgresql": version},
+                        "postgresql": version, "kernel_writeback": kernel_writeback()},
             "scale": {"users": seeded.users, "businesses": seeded.businesses, "health_metrics": seeded.health_metrics,
                       "rate_per_second": args.rate, "clients": args.clients, "baseline_seconds": baseline,
                       "client_deadline_ms": args.deadline, "report_every_seconds": args.report_every,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -57,3 +58,40 @@ def make_synchronous(primary: Target) -> None:
             if time.monotonic() > ends:
                 raise RuntimeError("the standby did not become synchronous within 60 s")
             time.sleep(0.2)
+
+
+VM = Path("/proc/sys/vm")
+WRITEBACK = ("dirty_background_bytes", "dirty_background_ratio", "dirty_bytes", "dirty_ratio",
+             "dirty_expire_centisecs", "dirty_writeback_centisecs")
+
+
+def kernel_writeback() -> dict[str, int]:
+    """This machine's page-cache writeback settings (Linux), as the results record them."""
+    return {name: int((VM / name).read_text()) for name in WRITEBACK if (VM / name).exists()}
+
+
+@contextmanager
+def dirty_background(limit_bytes: int | None):
+    """Sets vm.dirty_background_bytes for the benchmark's duration and puts the machine's setting back after.
+    Measured why (bench/README.md, 2026-12-06): with Linux's default (10% of memory, here 2.3 GB, written once
+    30 s old) the pages a backfill's table extension dirties pile up to ~900 MB and go to disk in one burst, and
+    every commit's WAL flush waits behind it for 100-350 ms. Database servers are commonly tuned to write
+    continuously instead; this is that tuning, on a machine the benchmark may change (root)."""
+    if limit_bytes is None:
+        yield
+        return
+    before = kernel_writeback()
+    try:
+        (VM / "dirty_background_bytes").write_text(str(limit_bytes))
+    except OSError as exc:  # not root, or no such file: the machine's own setting, which the results record
+        print(f"bench: vm.dirty_background_bytes left as it is ({exc}); the results record the setting",
+              file=sys.stderr)
+        yield
+        return
+    try:
+        yield
+    finally:  # one of the two is always 0: writing the one that was set restores both
+        if before.get("dirty_background_bytes"):
+            (VM / "dirty_background_bytes").write_text(str(before["dirty_background_bytes"]))
+        else:
+            (VM / "dirty_background_ratio").write_text(str(before["dirty_background_ratio"]))

@@ -212,3 +212,92 @@ def test_rollback_to_0_where_the_phases_start_at_1_rolls_back_everything(toolkit
     result = toolkit("rollback", "--to", "0", project=root)
     assert result.exit_code == OK, result.output
     assert sql("SELECT count(*) FROM toolkit.applied_migrations") == [(0,)]
+
+
+ORDERS = {"migrations/0101_orders.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+                                        "CREATE TABLE carts (id bigint PRIMARY KEY);\n",
+          "rollbacks/0101_orders.sql": "DROP TABLE carts;\nDROP TABLE orders;\n"}
+
+
+def _orders_with_rows(toolkit, project, sql):
+    root = project(phases(ORDERS))
+    assert toolkit("apply", project=root).exit_code == OK
+    sql("INSERT INTO orders SELECT g, 'x' FROM generate_series(1, 500) AS g")
+    sql("ANALYZE orders")
+    return root
+
+
+def _on_a_terminal(db, root, *args, answer: str | None = None) -> tuple[int, str]:
+    """`toolkit ARGS` as a person runs it: stdin and stderr a terminal (a pty), answering `answer` when asked."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)}
+    terminal, its_end = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "toolkit", *args], stdin=its_end, stderr=its_end,
+                             stdout=subprocess.PIPE, env=env)
+    os.close(its_end)
+    seen, answered, ends = b"", False, time.monotonic() + 60
+    while time.monotonic() < ends:
+        if select.select([terminal], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the child closed its end
+                break
+            seen += chunk
+            if answer is not None and not answered and b"roll back?" in seen:
+                os.write(terminal, answer.encode() + b"\n")
+                answered = True
+        elif child.poll() is not None:
+            break
+    stdout = child.communicate(timeout=60)[0]
+    os.close(terminal)
+    return child.returncode, seen.decode(errors="replace") + stdout.decode()
+
+
+def test_a_rollbacks_last_line_says_what_the_restored_schema_was_proven_against(toolkit, project, sql):
+    root = _orders_with_rows(toolkit, project, sql)
+    result = toolkit("rollback", "--phase", "1", project=root)
+    assert result.exit_code == OK, result.output
+    assert result.stdout.strip().splitlines()[-1].endswith(
+        "schema matches its fingerprint from before phase 1 was applied")
+
+
+def test_rows_at_stake_lists_the_tables_a_rollback_would_drop_that_hold_rows_with_an_estimate(
+        toolkit, project, sql, db):
+    root = _orders_with_rows(toolkit, project, sql)
+    stake = api.rows_at_stake(db, 1, settings=api.Settings(project=root))
+    assert [str(table) for table in stake] == ["orders (about 500 rows)"]  # carts is empty: nothing to lose
+    assert api.rows_at_stake(db, 1, level="feature", settings=api.Settings(project=root)) == []
+    assert sql("SELECT count(*) FROM orders") == [(500,)]  # asking changed nothing
+
+
+def test_on_a_terminal_a_rollback_that_would_drop_rows_asks_and_no_leaves_everything(toolkit, project, sql, db):
+    root = _orders_with_rows(toolkit, project, sql)
+    code, seen = _on_a_terminal(db, root, "rollback", "--phase", "1", answer="n")
+    assert "this rollback drops or empties 1 table(s) holding rows: orders (about 500 rows)" in seen
+    assert code == BAD_INPUT and "rollback not confirmed: nothing was done" in seen
+    assert sql("SELECT count(*) FROM orders") == [(500,)]
+
+
+def test_on_a_terminal_yes_rolls_back(toolkit, project, sql, db):
+    root = _orders_with_rows(toolkit, project, sql)
+    code, seen = _on_a_terminal(db, root, "rollback", "--phase", "1", answer="y")
+    assert code == OK, seen
+    assert sql("SELECT to_regclass('orders') IS NULL") == [(True,)]
+
+
+def test_with_yes_or_without_a_terminal_nothing_is_asked(toolkit, project, sql, db):
+    root = _orders_with_rows(toolkit, project, sql)
+    code, seen = _on_a_terminal(db, root, "rollback", "--phase", "1", "--yes")
+    assert code == OK, seen
+    assert "roll back?" not in seen
+    assert toolkit("apply", project=root).exit_code == OK
+    sql("INSERT INTO orders VALUES (1, 'x')")
+    result = toolkit("rollback", "--phase", "1", project=root)  # the test runner's stdin is no terminal
+    assert result.exit_code == OK, result.output
+    assert "roll back?" not in result.output

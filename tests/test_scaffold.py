@@ -193,3 +193,44 @@ def test_a_new_steps_template_uncommented_as_written_passes_lint(tmp_path, kind)
     path.write_text("\n".join(lines) + "\n")
     findings = [f for f in lint(tmp_path).findings if f.path == f"migrations/{path.name}"]
     assert findings == []
+
+
+def test_config_lists_what_toolkit_toml_sets_with_the_file_and_section_each_comes_from(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    (tmp_path / "toolkit.toml").write_text("lock-timeout = 0.7\n[rollback]\nlock-wait = 60\n")
+    result = CliRunner().invoke(cli, ["config", "--project", str(tmp_path)])
+    assert result.exit_code == OK, result.output
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["rollback", "--lock-wait", "60", str(tmp_path / "toolkit.toml"), "[rollback]"] in lines
+    assert ["apply", "--lock-timeout", "0.7", str(tmp_path / "toolkit.toml")] in lines
+    assert not any(line[1] == "--batch-size" for line in lines)  # defaults only when a command is named
+
+
+def test_config_of_a_command_gives_every_option_its_value_and_source_never_a_password(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    (tmp_path / "toolkit.toml").write_text("[apply]\nmax-slowdown = 35\n")
+    result = CliRunner().invoke(cli, ["config", "apply", "--project", str(tmp_path), "--json"],
+                                env={"DATABASE_URL": "postgresql://app:s3cret@db.example:5433/shop"})
+    assert result.exit_code == OK, result.output
+    settings = {s["option"]: (s["value"], s["source"]) for s in __import__("json").loads(result.stdout)}
+    assert settings["max-slowdown"] == (35, f"{tmp_path / 'toolkit.toml'} [apply]")
+    assert settings["batch-size"] == (2000, "built-in default")
+    assert settings["dsn"] == ("postgresql://app@db.example:5433/shop", "$DATABASE_URL")
+    assert "s3cret" not in result.stdout
+    assert "fixed-batches" not in settings  # one option, one row (--adaptive / --fixed-batches)
+
+
+def test_config_of_no_such_command_is_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["config", "aply", "--project", str(tmp_path)])
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr == "toolkit: error: no command 'aply': see toolkit --help\n"

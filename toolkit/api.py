@@ -19,6 +19,7 @@ from .catalog.inspect import inspect
 from .connection import Target
 from .errors import BadInput, ChecksumMismatch, HumanNeeded, ToolkitError
 from .plan import Migration, Phase, Plan, load_plan
+from .runner.at_stake import tables_at_stake
 from .runner.checks import CheckResult, run_checks
 from .runner.history import AppliedMigration, History
 from .runner.progress import Progress
@@ -127,6 +128,21 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
             duration = session.executor.switch_off_features(phase, chosen.feature_rollback)
             return [PhaseResult(phase, "rollback", [StepResult(f"{phase:02d}_feature", "rollback", duration)])]
         return [session.roll_back_phase(p, only=p.data_steps if level == "data" else None) for p in phases]
+
+
+def rows_at_stake(target: Target, phase: int | None = None, *, cascade: bool = False, to: int | None = None,
+                  everything: bool = False, level: str = "schema", settings: Settings = Settings()):
+    """The tables the same `rollback` would drop, truncate or delete from that hold rows now (TableAtStake, with
+    the planner's row estimate); nothing changes. The feature level keeps every row: none."""
+    if level == "feature":
+        return []
+    planned = rollback(target, phase, cascade=cascade, to=to, everything=everything, level=level,
+                       settings=settings, dry_run=True)
+    by_name = {m.name: m for m in load_plan(settings.project, for_apply=True).migrations}
+    tables = [table for phase_ in planned for step in phase_.steps
+              for table in by_name[step.migration].rollback_script.emptied_tables]
+    with target.connect("toolkit rollback") as conn:
+        return tables_at_stake(conn, dict.fromkeys(tables))
 
 
 def _one_scope(phase: int | None, to: int | None, everything: bool, level: str) -> None:

@@ -2,7 +2,7 @@
 
 runner    apply, rollback, verify, status, validate, fingerprint, repair   (toolkit.api, toolkit.runner)
 catalog   diff, adopt, erd, docs                                           (toolkit.api, adopt, site)
-project   init, new, convert, lint                                         (toolkit.scaffold, convert, lint)
+project   init, new, convert, lint, config                                 (toolkit.scaffold, convert, lint)
 fleet     fleet apply|rollback|resume|status                               (toolkit.fleet)
 local     local start|stop                                                 (toolkit.local_server)
 

@@ -1,14 +1,16 @@
-"""Commands on a project's files: init, new, convert, lint. Each parses its options and makes one library
+"""Commands on a project's files: init, new, convert, lint, config. Each parses its options and makes one library
 call (toolkit.scaffold, toolkit.convert, toolkit.lint).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import err, out
 from .failures import handles_errors
@@ -122,4 +124,38 @@ def _applied_names(dsn) -> set[str]:
         return set(History(conn).applied())
 
 
-COMMANDS = (init, new, convert, lint_command)
+@click.command()
+@click.argument("command", nargs=-1)
+@PROJECT
+@json_option("the settings")
+@handles_errors
+def config(command, project, as_json):
+    """The settings in force and where each comes from: every option of COMMAND (e.g. `apply`, `fleet apply`),
+    or, without one, every option the project's toolkit.toml sets. A flag on the command line wins over both."""
+    from .project_file import FILE, settings_in_force
+
+    root = click.get_current_context().find_root().command
+    names = tuple(" ".join(command).split())
+    if names and not _is_command(root, names):
+        raise BadInput(f"no command {' '.join(names)!r}: see toolkit --help")
+    found = settings_in_force(root, ["--project", str(project)], names or None)
+    if as_json:
+        click.echo(json.dumps([vars(setting) for setting in found], indent=2, default=str))
+        return
+    if not names and not found:
+        out().print(f"{project / FILE}: none here; every option is at its built-in default (toolkit config "
+                    "COMMAND lists them)", markup=False)
+    for setting in found:
+        out().print(f"{setting.command:<14} --{setting.option:<25} {setting.value!s:<24} {setting.source}",
+                    markup=False)
+
+
+def _is_command(group: click.Group, names: tuple[str, ...]) -> bool:
+    for name in names:
+        if not isinstance(group, click.Group) or name not in group.commands:
+            return False
+        group = group.commands[name]
+    return not isinstance(group, click.Group)
+
+
+COMMANDS = (init, new, convert, lint_command, config)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -23,6 +24,82 @@ import click
 from ..errors import BadInput
 
 FILE = "toolkit.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One option of one command as it stands for this project, and where its value comes from."""
+
+    command: str  # e.g. "apply", "fleet apply"
+    option: str  # its long name, as in toolkit.toml
+    value: object
+    source: str  # "toolkit.toml [apply]", "toolkit.toml", "$DATABASE_URL", "built-in default"
+
+
+def settings_in_force(group: click.Group, args: list[str], command: tuple[str, ...] | None = None) -> list[Setting]:
+    """Every option of `command` (None: only those the project's toolkit.toml sets, for every command) with its
+    value and source. A flag on the command line wins over all of these."""
+    path = _project_folder(args) / FILE
+    defaults = project_defaults(group, args) or {}
+    found = []
+    for path_, options in _commands(group):
+        if command is not None and path_ != command:
+            continue
+        section = defaults
+        for part in path_:
+            section = section.get(part, {})
+        params = {param.name: param for param in _command(group, path_).params}
+        named = {}  # each option once, by its first long name (--adaptive, not also --fixed-batches)
+        for key, name in options.items():
+            named.setdefault(name, key)
+        for name, key in named.items():
+            param = params[name]
+            if name in section:
+                found.append(Setting(" ".join(path_), key, section[name], _where(path, path_, key)))
+            elif command is not None and param.envvar and os.environ.get(param.envvar):
+                value = os.environ[param.envvar]
+                shown = _without_password(value) if key == "dsn" else value
+                found.append(Setting(" ".join(path_), key, shown, f"${param.envvar}"))
+            elif command is not None and key == "dsn":
+                from ..connection import LIBPQ_ENVIRONMENT
+
+                given = [f"${name}" for name in LIBPQ_ENVIRONMENT if os.environ.get(name)]
+                found.append(Setting(" ".join(path_), key, "libpq's environment" if given else None,
+                                     ", ".join(given) or "none given: commands that connect refuse to run"))
+            elif command is not None and not param.hidden:
+                found.append(Setting(" ".join(path_), key, _default(param), "built-in default"))
+    return found
+
+
+def _default(param: click.Parameter):
+    default = param.default
+    if callable(default) or type(default).__name__ == "Sentinel":  # click's "no default given"
+        return False if getattr(param, "is_flag", False) else None
+    return default
+
+
+def _where(path: Path, command: tuple[str, ...], key: str) -> str:
+    settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    section = settings
+    for part in command:
+        section = section.get(part, {}) if isinstance(section, dict) else {}
+    return f"{path} [{'.'.join(command)}]" if isinstance(section, dict) and key in section else str(path)
+
+
+def _without_password(dsn: str) -> str:
+    from ..connection import Target
+
+    try:
+        return Target(dsn).describe()
+    except BadInput:
+        return "(a malformed DSN)"
+
+
+def _command(group: click.Group, path: tuple[str, ...]) -> click.Command:
+    command = group
+    for part in path:
+        command = command.commands[part]
+    return command
 
 
 def project_defaults(group: click.Group, args: list[str]) -> dict | None:

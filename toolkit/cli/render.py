@@ -167,7 +167,8 @@ def print_results(console: Console, results) -> None:
     for r in results:
         total = sum(s.duration_ms for s in r.steps)
         verb = "applied" if r.action == "apply" else "rolled back"
-        console.print(f"phase {r.phase} {verb}: {len(r.steps)} migration(s) in {total} ms")
+        proof = f"; {r.proof}" if r.proof else ""
+        console.print(f"phase {r.phase} {verb}: {len(r.steps)} migration(s) in {total} ms{proof}", markup=False)
 
 
 def print_verification(console: Console, result) -> None:

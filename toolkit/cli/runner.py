@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import out
 from .failures import handles_errors
@@ -54,16 +55,34 @@ def apply(dsn, project, phase, as_json, dry_run, **run):
 @click.option("--level", type=click.Choice(("schema", "data", "feature")), default="schema", show_default=True,
               help="With --phase: schema (every migration), data (only the phase's data steps, tables kept), "
                    "feature (run rollbacks/levels/PP_feature.sql, data kept).")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Do not ask before dropping or emptying tables that hold rows (asked only on a terminal).")
 @json_option("the result")
 @handles_errors
-def rollback(dsn, project, phase, cascade, to, everything, level, as_json, dry_run, **run):
+def rollback(dsn, project, phase, cascade, to, everything, level, assume_yes, as_json, dry_run, **run):
     """Run rollback scripts, newest migration first, then prove each phase's schema is as before it was applied.
-    A phase with an irreversible migration is refused before anything runs (exit 10)."""
+    A phase with an irreversible migration is refused before anything runs (exit 10). On a terminal, a rollback
+    that would drop or empty tables holding rows asks first."""
     from .. import api
 
-    results = api.rollback(target_of(dsn), phase, cascade=cascade, to=to, everything=everything, level=level,
-                           settings=run_settings(project, **run), progress=console_progress(), dry_run=dry_run)
+    target = target_of(dsn)
+    scope = {"cascade": cascade, "to": to, "everything": everything, "level": level,
+             "settings": run_settings(project, **run)}
+    if not (dry_run or assume_yes) and sys.stdin.isatty() and sys.stderr.isatty():
+        _confirm_losing(api.rows_at_stake(target, phase, **scope))
+    results = api.rollback(target, phase, **scope, progress=console_progress(), dry_run=dry_run)
     show(results, as_json, "print_plan" if dry_run else "print_results")
+
+
+def _confirm_losing(tables) -> None:
+    """A person at a terminal confirms losing rows; a script (no terminal) is never asked, as with psql -f."""
+    if not tables:
+        return
+    click.echo(f"this rollback drops or empties {len(tables)} table(s) holding rows: "
+               + ", ".join(map(str, tables)), err=True)
+    if not click.confirm("roll back?", default=False, err=True):
+        raise BadInput("rollback not confirmed: nothing was done (--yes answers yes; without a terminal nothing "
+                       "is asked)")
 
 
 @click.command()

@@ -98,6 +98,12 @@ class Script:
         return tuple(dict.fromkeys(lock for statement in self.statements for lock in statement.locks))
 
     @property
+    def emptied_tables(self) -> tuple[tuple[str | None, str], ...]:
+        """The tables whose rows the script removes, dropped, truncated or deleted from, as (schema or None,
+        name), each once: what a rollback asks about before it runs on a terminal."""
+        return tuple(dict.fromkeys(name for s in self.statements for name in _emptied(s.node)))
+
+    @property
     def changes_only_data(self) -> bool:
         """Rows only (INSERT/UPDATE/DELETE), no schema: what the "data level" rolls back."""
         return all(written_table(s.node) is not None for s in self.statements)
@@ -335,6 +341,17 @@ def written_table(node: ast.Node) -> ast.RangeVar | None:
             if isinstance(cte.ctequery, _WRITES):
                 return cte.ctequery.relation
     return None
+
+
+def _emptied(node: ast.Node) -> list[tuple[str | None, str]]:
+    if isinstance(node, ast.DropStmt) and node.removeType == enums.ObjectType.OBJECT_TABLE:
+        return [(None, *(p.sval for p in name))[-2:] for name in node.objects]
+    if isinstance(node, ast.TruncateStmt):
+        return [(relation.schemaname, relation.relname) for relation in node.relations]
+    written = written_table(node)
+    deleting = isinstance(node, ast.DeleteStmt) or (written is not None and not isinstance(node, _WRITES) and any(
+        isinstance(cte.ctequery, ast.DeleteStmt) for cte in node.withClause.ctes or ()))
+    return [(written.schemaname, written.relname)] if deleting else []
 
 
 def is_concurrent(node: ast.Node) -> bool:

@@ -23,6 +23,7 @@ class PhaseResult:
     pre_checks: list[CheckResult] = field(default_factory=list)
     post_checks: list[CheckResult] = field(default_factory=list)
     key_queries: dict = field(default_factory=dict)  # {"before": {...}, "after": {...}} Measurements
+    proof: str | None = None  # a rollback's: what its restored schema was proven against, or why it was not
 
 
 @dataclass

@@ -172,6 +172,7 @@ class Session:
             why = "no fingerprint was kept when it was applied (an older toolkit, or adopted)" if before is None \
                 else "the fingerprint kept when it was applied is an older toolkit's, which compared fewer kinds"
             self.progress.note(f"phase {phase.number}: {why}: the restored schema is not compared")
+            result.proof = f"schema not compared: {why}"
             return
         after = take_fingerprint(self.conn)
         failing, unrestorable = before.compare(after, "before it was applied", "after its rollback",
@@ -181,6 +182,8 @@ class Session:
                               "applied: its rollbacks do not undo exactly what its migrations did",
                               differences=failing + unrestorable, result=result)
         self._say_proven(phase, "before it was applied", unrestorable)
+        result.proof = (f"schema matches its fingerprint from before phase {phase.number} was applied"
+                        + (f", except {len(unrestorable)} thing(s) no rollback can restore" if unrestorable else ""))
         self.history.forget_fingerprint(phase.number)
 
     def _undo(self, phase: Phase, ran: list[Migration], before: Fingerprint, cause: RollbackCause, result):

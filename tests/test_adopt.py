@@ -324,3 +324,56 @@ def test_the_platform_after_every_phase_and_sample_data_has_no_drift_until_someo
     assert drifted.stdout.splitlines()[:2] == [
         "column users.x: in the database, not in the migrations",
         "index idx_user_subscriptions_user_id: in the migrations, missing from the database"]
+
+
+# A database built by hand, with most kinds a baseline must carry (and undo).
+HAND_BUILT = [
+    "CREATE SCHEMA billing",
+    "CREATE TYPE mood AS ENUM ('ok', 'meh')",
+    "CREATE TYPE pair AS (a integer, b text)",
+    "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')",
+    "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, address email NOT NULL UNIQUE, "
+    "mood mood DEFAULT 'ok', \"Nick Name\" text)",
+    "CREATE SEQUENCE invoice_numbers",
+    "CREATE TABLE billing.invoices (id serial PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id) "
+    "ON DELETE CASCADE, number bigint DEFAULT nextval('invoice_numbers'), total numeric(12, 2))",
+    "CREATE INDEX invoices_account_id ON billing.invoices (account_id)",
+    "CREATE TABLE events (at timestamptz NOT NULL, what text) PARTITION BY RANGE (at)",
+    "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+    "CREATE VIEW big_invoices AS SELECT * FROM billing.invoices WHERE total > 1000",
+    "CREATE MATERIALIZED VIEW invoice_totals AS SELECT account_id, sum(total) AS total FROM billing.invoices "
+    "GROUP BY account_id",
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+    "CREATE FUNCTION add(a integer, b integer DEFAULT 1) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a + b'",
+    "CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch()",
+    "COMMENT ON TABLE accounts IS 'who pays'",
+    "INSERT INTO accounts (address) VALUES ('a@example.com')",
+]
+
+
+def test_a_baseline_written_from_a_hand_built_database_diffs_empty_adopts_and_verifies(toolkit, project, sql):
+    for statement in HAND_BUILT:
+        sql(statement)
+    root = project({})
+    result = toolkit("adopt", "--write-baseline", project=root)
+    assert result.exit_code == OK, result.output
+    assert "wrote " in result.stdout and "warning" not in result.output
+    text = (root / "migrations" / "0001_baseline.sql").read_text()
+    assert text.startswith("-- 0001_baseline: the schema of ")
+    assert "\\restrict" not in text and "set_config" not in text and "\nSET " not in text
+    assert toolkit("diff", "--phase", "0", project=root).exit_code == OK  # the database is what phase 0 builds
+    adopted = toolkit("adopt", "--phase", "0", project=root)
+    assert adopted.exit_code == OK, adopted.output
+    assert sql("SELECT count(*) FROM accounts") == [(1,)]  # recorded, not run
+    verified = toolkit("verify", project=root)  # applied, rolled back to nothing, applied again, on a scratch db
+    assert verified.exit_code == OK, verified.output
+
+
+def test_a_baseline_is_refused_where_phase_0_has_a_migration_and_with_adopts_other_options(toolkit, project):
+    root = project(SHOP)
+    result = toolkit("adopt", "--write-baseline", project=root)
+    assert result.exit_code == BAD_INPUT
+    assert "phase 0 already has 0001_accounts.sql" in result.stderr and result.stderr.count("\n") == 1
+    result = toolkit("adopt", "--write-baseline", "--phase", "0", project=project({}))
+    assert result.exit_code == BAD_INPUT
+    assert result.stderr == "toolkit: error: --write-baseline writes files and records nothing: not with --phase\n"

@@ -4,11 +4,13 @@ call (toolkit.api, toolkit.adopt, toolkit.site).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import err, out
 from .failures import handles_errors
@@ -47,16 +49,44 @@ def diff(dsn, project, phase, with_privileges, as_json):
 @click.option("--dry-run", is_flag=True, help="Prove and report; record nothing.")
 @click.option("--lock-wait", type=float, default=30.0, show_default=True,
               help="Seconds to wait for another runner's lock.")
+@click.option("--write-baseline", is_flag=True,
+              help="Write phase 0's migration and its rollback from this database's schema (pg_dump reads it), "
+                   "for a project that has none yet; then `diff --phase 0` is empty and `adopt --phase 0` "
+                   "records it. Records nothing itself.")
 @json_option("the adoption")
 @handles_errors
-def adopt(dsn, project, phase, from_tool, map_file, accept, dry_run, lock_wait, as_json):
+def adopt(dsn, project, phase, from_tool, map_file, accept, dry_run, lock_wait, write_baseline, as_json):
     """Record phases built by other means as applied, only when `diff` finds the schema is what they build.
     Refused, with the differences and nothing recorded, otherwise (exit 11)."""
     from ..adopt import adopt as run_adopt
 
+    if write_baseline:
+        _write_baseline(dsn, project, as_json, phase=phase, from_tool=from_tool, map_file=map_file, accept=accept,
+                        dry_run=dry_run or None)
+        return
+
     result = run_adopt(target_of(dsn), phase, from_tool=from_tool, map_file=map_file, accept=accept, dry_run=dry_run,
                        settings=plain_settings(project, lock_wait))
     show(result, as_json, "print_adoption")
+
+
+def _write_baseline(dsn, project, as_json, **others) -> None:
+    from ..adopt.baseline import write_baseline
+
+    given = [f"--{name.replace('_', '-')}" for name, value in others.items() if value is not None]
+    if given:
+        raise BadInput(f"--write-baseline writes files and records nothing: not with {', '.join(given)}")
+    baseline = write_baseline(target_of(dsn), project)
+    if as_json:
+        click.echo(json.dumps({"migration": str(baseline.migration), "rollback": str(baseline.rollback),
+                               "statements": baseline.statements, "without_rollback": baseline.without_rollback}))
+        return
+    out().print(f"wrote {baseline.migration} ({baseline.statements} statements) and {baseline.rollback}",
+                markup=False)
+    for line in baseline.without_rollback:
+        err().print(f"warning: the rollback does not undo {line}; add it by hand", markup=False)
+    out().print("next: toolkit diff --phase 0 (finds nothing), toolkit adopt --phase 0 (records it), "
+                "toolkit verify (proves the rollback on a scratch database)", markup=False)
 
 
 @click.command()

@@ -1,0 +1,215 @@
+"""A starting point for a database built without migrations: phase 0's migration written from the live schema,
+with the rollback that removes what it creates, so `diff --phase 0` is empty and `adopt --phase 0` records it.
+
+pg_dump reads the schema (it knows every kind, in dependency order); what it writes for psql is made a plain
+migration: its psql meta-commands (`\\restrict`), session SETs and the `search_path` it empties are dropped
+(they would outlive the file in the runner's session), ownership and grants are left to the role that applies
+it (`--no-owner --no-privileges`: a scratch database for `verify` has none of production's roles), and so is a
+comment on an extension (only its owner may write one). The toolkit's own schemas and other tools' history
+tables are left out, as `diff` leaves them out. The rollback is derived from the same statements, newest
+first: each object created is dropped, foreign keys and column defaults are taken off first, and what goes
+with its table (indexes, triggers, policies, comments) goes with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pglast import ast, enums
+from pglast.stream import RawStream
+from psycopg.conninfo import make_conninfo
+
+from ..catalog.bookkeeping import find_bookkeeping
+from ..connection import Target
+from ..errors import BadInput, ToolkitError
+from ..local_server import find_bindir
+from ..plan.sql import parse_statements
+
+NAME = "0001_baseline"
+HEADER = """-- {name}: the schema of {database} as it was when it was adopted ({when}), written by
+-- `toolkit adopt --write-baseline` from pg_dump {version}. Phase 0 of this project: applied as written on a new
+-- database, recorded (not run) on the one it came from (`toolkit adopt --phase 0`). Edit it only before it is
+-- applied anywhere.
+-- noqa: disable=all
+"""
+
+
+@dataclass
+class Baseline:
+    migration: Path
+    rollback: Path
+    statements: int
+    without_rollback: list[str]  # statements the rollback has no inverse for (the rollback's proof will say)
+
+
+def write_baseline(target: Target, project: Path) -> Baseline:
+    project = Path(project)
+    migration, rollback = project / "migrations" / f"{NAME}.sql", project / "rollbacks" / f"{NAME}.sql"
+    taken = sorted(p.name for p in (project / "migrations").glob("00[0-9][0-9]_*.sql"))
+    if taken:
+        raise BadInput(f"{project / 'migrations'}: phase 0 already has {', '.join(taken)}; a baseline is phase 0's "
+                       "first migration, for a project that has none")
+    text, version = _dump(target)
+    statements = parse_statements(text, migration)
+    forward = [_populated(s) for s in statements if not _dropped(s.node)]
+    backward, without = _inverse([s for s in statements if not _dropped(s.node)])
+    with target.connect("toolkit adopt") as conn:
+        database, when = conn.execute("SELECT current_database(), now()::date::text").fetchone()
+    header = HEADER.format(name=NAME, database=database, when=when, version=version)
+    migration.parent.mkdir(parents=True, exist_ok=True)
+    rollback.parent.mkdir(parents=True, exist_ok=True)
+    migration.write_text(header + "\n" + "".join(f"{s.rstrip().rstrip(';')};\n\n" for s in forward))
+    rollback.write_text(f"-- {NAME}: removes what the baseline creates, newest first.\n-- noqa: disable=all\n\n"
+                        + "".join(f"{s};\n" for s in backward))
+    return Baseline(migration, rollback, len(forward), without)
+
+
+def _dump(target: Target) -> tuple[str, str]:
+    with target.connect("toolkit adopt") as conn:
+        major = conn.info.server_version // 10000
+        left_out = find_bookkeeping(conn)
+    pg_dump = _pg_dump(major)
+    params = {key: value for key, value in target.params.items() if key != "password"}
+    command = [str(pg_dump), "--schema-only", "--no-owner", "--no-privileges", "--no-publications",
+               "--no-subscriptions", "--no-security-labels", "--no-tablespaces",
+               *(f"--exclude-schema={schema}" for schema in left_out.schemas),
+               *(f"--exclude-table={table}" for table in left_out.named), "--dbname", make_conninfo(**params)]
+    # the password by the environment, never on a command line others can read in ps
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "toolkit adopt",
+           **({"PGPASSWORD": target.password} if target.password else {})}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    if done.returncode != 0:
+        why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise ToolkitError(f"pg_dump could not read the schema of {target.describe()}: {target.redact(why)}")
+    version = subprocess.run([str(pg_dump), "--version"], capture_output=True, text=True).stdout.split()[-1]
+    return _as_migration(done.stdout), version
+
+
+def _pg_dump(major: int) -> Path:
+    """A pg_dump at least as new as the server (an older one refuses): the server's own major first."""
+    candidates = [Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")]
+    try:
+        candidates.append(find_bindir() / "pg_dump")
+    except ToolkitError:
+        pass
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        candidates.append(Path(on_path))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)
+    for candidate in candidates:
+        if candidate.exists() and _major(candidate) >= major:
+            return candidate
+    raise BadInput(f"--write-baseline needs pg_dump {major} or newer (the server is PostgreSQL {major}); "
+                   "install the PostgreSQL client, or set PG_BINDIR to its bin folder")
+
+
+def _major(pg_dump: Path) -> int:
+    found = re.search(r"(\d+)", subprocess.run([str(pg_dump), "--version"], capture_output=True,
+                                               text=True).stdout.split(")")[-1])
+    return int(found.group(1)) if found else 0
+
+
+_META = re.compile(r"^\\\S.*$", re.M)  # psql meta-commands: \restrict KEY, \unrestrict KEY, \connect
+
+
+def _as_migration(dump: str) -> str:
+    return _META.sub("", dump)
+
+
+def _dropped(node: ast.Node) -> bool:
+    """What the file must not keep: session settings, the emptied search_path, a comment on an extension."""
+    if isinstance(node, ast.VariableSetStmt):
+        return True
+    if isinstance(node, ast.SelectStmt):  # SELECT pg_catalog.set_config('search_path', '', false);
+        return "set_config" in RawStream()(node)
+    if isinstance(node, ast.CommentStmt) and node.objtype == enums.ObjectType.OBJECT_EXTENSION:
+        return True
+    return False
+
+
+def _populated(statement) -> str:
+    """pg_dump -s creates a materialized view WITH NO DATA (its data section would refresh it); a migration
+    creates it populated, as the database it came from has it."""
+    node = statement.node
+    if isinstance(node, ast.CreateTableAsStmt) and node.into.skipData:
+        return re.sub(r"\s+WITH NO DATA\s*;?\s*$", "", statement.text)
+    return statement.text
+
+
+def _name(parts) -> str:
+    return ".".join(_quoted(part.sval if hasattr(part, "sval") else part) for part in parts)
+
+
+def _quoted(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _relation(relation: ast.RangeVar) -> str:
+    return _name([p for p in (relation.schemaname, relation.relname) if p])
+
+
+def _inverse(statements) -> tuple[list[str], list[str]]:
+    """The rollback, newest first, and the creating statements it has no inverse for."""
+    backward, without = [], []
+    for statement in reversed(statements):
+        node = statement.node
+        undo = _undo(node)
+        if undo is None:
+            continue
+        if undo == "":
+            without.append(f"line {statement.line}: {statement.text.split(chr(10))[0][:80]}")
+            continue
+        backward.extend(undo if isinstance(undo, list) else [undo])
+    return backward, without
+
+
+def _undo(node: ast.Node):
+    """DROP for what `node` creates; None when it needs none (it goes with its table, or creates nothing);
+    "" when it creates something this has no inverse for."""
+    if isinstance(node, ast.CreateStmt):
+        return f"DROP TABLE {_relation(node.relation)}"
+    if isinstance(node, ast.CreateTableAsStmt):
+        kind = "MATERIALIZED VIEW" if node.objtype == enums.ObjectType.OBJECT_MATVIEW else "TABLE"
+        return f"DROP {kind} {_relation(node.into.rel)}"
+    if isinstance(node, ast.ViewStmt):
+        return f"DROP VIEW {_relation(node.view)}"
+    if isinstance(node, ast.CreateSeqStmt):
+        return f"DROP SEQUENCE {_relation(node.sequence)}"
+    if isinstance(node, ast.CreateSchemaStmt):
+        return f"DROP SCHEMA {_quoted(node.schemaname)}"
+    if isinstance(node, ast.CreateExtensionStmt):
+        return f"DROP EXTENSION {_quoted(node.extname)}"
+    if isinstance(node, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
+        return f"DROP TYPE {_name(node.typeName)}"
+    if isinstance(node, ast.CompositeTypeStmt):
+        return f"DROP TYPE {_relation(node.typevar)}"
+    if isinstance(node, ast.CreateDomainStmt):
+        return f"DROP DOMAIN {_name(node.domainname)}"
+    if isinstance(node, ast.CreateFunctionStmt):
+        kind = "PROCEDURE" if node.is_procedure else "FUNCTION"
+        arguments = [RawStream()(p.argType) for p in node.parameters or ()
+                     if p.mode not in (enums.FunctionParameterMode.FUNC_PARAM_OUT,
+                                       enums.FunctionParameterMode.FUNC_PARAM_TABLE)]
+        return f"DROP {kind} {_name(node.funcname)}({', '.join(arguments)})"
+    if isinstance(node, ast.AlterTableStmt):
+        table = _relation(node.relation)
+        undo = []
+        for command in node.cmds or ():
+            if command.subtype == enums.AlterTableType.AT_AddConstraint and \
+                    command.def_.contype == enums.ConstrType.CONSTR_FOREIGN:
+                undo.append(f"ALTER TABLE {table} DROP CONSTRAINT {_quoted(command.def_.conname)}")
+            elif command.subtype == enums.AlterTableType.AT_ColumnDefault and command.def_ is not None:
+                undo.append(f"ALTER TABLE {table} ALTER COLUMN {_quoted(command.name)} DROP DEFAULT")
+        return undo or None
+    if isinstance(node, ast.CreateEventTrigStmt):
+        return f"DROP EVENT TRIGGER {_quoted(node.trigname)}"
+    if isinstance(node, (ast.DefineStmt, ast.CreateCastStmt, ast.CreateOpClassStmt, ast.CreateOpFamilyStmt,
+                         ast.CreateConversionStmt, ast.CreateTransformStmt, ast.CreateForeignServerStmt,
+                         ast.CreateFdwStmt, ast.CreateForeignTableStmt, ast.CreateStatsStmt)):
+        return "" if not isinstance(node, ast.CreateStatsStmt) else None
+    return None

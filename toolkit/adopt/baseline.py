@@ -86,8 +86,7 @@ def _dump(target: Target) -> tuple[str, str]:
     if done.returncode != 0:
         why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
         raise ToolkitError(f"pg_dump could not read the schema of {target.describe()}: {target.redact(why)}")
-    version = subprocess.run([str(pg_dump), "--version"], capture_output=True, text=True).stdout.split()[-1]
-    return _as_migration(done.stdout), version
+    return _as_migration(done.stdout), _version(pg_dump)
 
 
 def _pg_dump(major: int) -> Path:
@@ -108,10 +107,15 @@ def _pg_dump(major: int) -> Path:
                    "install the PostgreSQL client, or set PG_BINDIR to its bin folder")
 
 
+def _version(pg_dump: Path) -> str:
+    """"15.18" of `pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)`."""
+    said = subprocess.run([str(pg_dump), "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)?)", said)
+    return found.group(1) if found else "0"
+
+
 def _major(pg_dump: Path) -> int:
-    found = re.search(r"(\d+)", subprocess.run([str(pg_dump), "--version"], capture_output=True,
-                                               text=True).stdout.split(")")[-1])
-    return int(found.group(1)) if found else 0
+    return int(_version(pg_dump).split(".")[0])
 
 
 _META = re.compile(r"^\\\S.*$", re.M)  # psql meta-commands: \restrict KEY, \unrestrict KEY, \connect

@@ -238,7 +238,7 @@ def parse_statements(text: str, path: Path, problems: list | None = None) -> tup
     for raw in raw_statements:
         start = raw.stmt_location
         end = start + raw.stmt_len if raw.stmt_len else len(text)
-        body_start = _first_token(text, start, end)
+        body_start = first_token(text, start, end)
         leading = text[previous_end:body_start]
         previous_end = end + 1  # skip the ';'
         statement = _classify(
@@ -377,7 +377,7 @@ def _require_idempotent(node: ast.Node, path: Path, line: int, problems: list) -
 _COMMENT_OR_SPACE = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)", re.S)
 
 
-def _first_token(text: str, start: int, end: int) -> int:
+def first_token(text: str, start: int, end: int) -> int:
     pos = start
     while pos < end:
         match = _COMMENT_OR_SPACE.match(text, pos)

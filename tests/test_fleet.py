@@ -211,12 +211,19 @@ def test_a_targets_query_runs_read_only(db, sql):
     assert result.exit_code == BAD_INPUT and "read-only transaction" in result.stderr
 
 
-def test_a_target_name_with_control_characters_is_refused(db, sql):
-    sql("CREATE TABLE tenants (name text, dsn text)")
-    sql("INSERT INTO tenants VALUES (E'a\\ntoolkit: rollout 1 completed', 'dbname=a')")
-    result = fleet(db, REPO, "apply", "--targets-query", "SELECT name, dsn FROM tenants")
-    assert result.exit_code == BAD_INPUT and result.stderr.count("\n") == 1
-    assert "holds control characters" in result.stderr
+def test_a_target_name_with_control_characters_is_printed_escaped_never_raw(db, server, tenants, project, tmp_path):
+    root = project(SMALL)
+    (name, dsn), = tenants(server, 1, root, "FLEET_PW_HERE")
+    forged = "a\ntoolkit: rollout 1 completed\x1b[2J"
+    path = tmp_path / "targets.toml"
+    path.write_text(f"[[target]]\nname = {json.dumps(forged)}\ndsn = {json.dumps(dsn)}\n"
+                    'password_env = "FLEET_PW_HERE"\n')
+    result = fleet(db, root, "apply", "--targets", str(path))
+    assert result.exit_code == OK, result.output
+    escaped = "a\\ntoolkit: rollout 1 completed\\x1b[2J"
+    assert escaped in result.output and "\x1b" not in result.output
+    assert not any(line.startswith("toolkit: rollout 1 completed") for line in result.output.splitlines())
+    assert [row[0] for row in ledger_rows(db)] == [escaped]
 
 
 # ---- rollouts on real servers -----------------------------------------------------------------------------------

@@ -122,13 +122,19 @@ def _one_select(query: str) -> None:
         raise BadInput("--targets-query must be one SELECT (it runs read-only, and only that)")
 
 
+def printable(name: str) -> str:
+    """The name with each control character escaped (`\\n`, `\\x1b`): a newline or terminal escape in a tenant's
+    name would otherwise forge lines of the rollout's output. The escaped form is the target's name everywhere,
+    the ledger too, so a resumed rollout finds it again."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
+
+
 def _target(entry: dict, index: int, where, shared_password_env: str | None) -> FleetTarget:
     name = entry.get("name")
     label = f"{where}: target {name or f'number {index}'}"
     if not isinstance(name, str) or not name:
         raise BadInput(f"{label}: needs a name")
-    if not name.isprintable():  # a newline or terminal escape in a name would forge lines of the rollout's output
-        raise BadInput(f"{where}: target number {index}'s name {name!r} holds control characters")
+    name = printable(name)
     dsn = entry.get("dsn")
     if not isinstance(dsn, str) or not dsn:
         raise BadInput(f"{label}: needs a dsn")

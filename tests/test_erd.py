@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from click.testing import CliRunner
@@ -117,31 +119,38 @@ class _Links(HTMLParser):
         self.links += [value for name, value in attrs if name in ("href", "src") and value]
 
 
-def test_the_docs_site_links_resolve_and_chromium_renders_every_page_without_a_console_error(platform, tmp_path):
+def _every_link_resolves_and_chromium_loads_every_page_quietly(site: Path) -> list[str]:
+    """Each page's links point at files that exist, and one headless Chromium run loads every page (each in a
+    frame) without a console message or a missing file. The browser command, for screenshots."""
     chromium = needs("chromium")
-    site = tmp_path / "site"
-    result = run(platform, "docs", "--out", str(site))
-    assert result.exit_code == OK, result.output
     pages = sorted(site.glob("*.html"))
-    tables, _ = catalog(platform)
-    assert len(pages) == 1 + ALL_PHASES + len(tables)
     for page in pages:
         parser = _Links()
         parser.feed(page.read_text())
         for link in parser.links:
             target = link.split("#")[0]
-            assert not target or (site / target).exists(), (page.name, link)
-    # one browser run loads every page (each in a frame) and reports what their consoles said
-    frames = "".join(f"<iframe src='{page.name}' width='800' height='200'></iframe>" for page in pages)
+            assert not target or (site / unquote(target)).exists(), (page.name, link)
+    frames = "".join(f"<iframe src='{quote(page.name)}' width='800' height='200'></iframe>" for page in pages)
     (site / "_all.html").write_text(f"<!DOCTYPE html><html><body>{frames}</body></html>")
     browser = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
                "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000"]
     loaded = subprocess.run([*browser, "--dump-dom", (site / "_all.html").as_uri()], capture_output=True, text=True,
                             timeout=120)
+    (site / "_all.html").unlink()
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.count("<iframe") == len(pages)
     console = [line for line in loaded.stderr.splitlines() if "CONSOLE" in line or "ERR_FILE_NOT_FOUND" in line]
     assert console == []
+    return browser
+
+
+def test_the_docs_site_links_resolve_and_chromium_renders_every_page_without_a_console_error(platform, tmp_path):
+    site = tmp_path / "site"
+    result = run(platform, "docs", "--out", str(site))
+    assert result.exit_code == OK, result.output
+    tables, _ = catalog(platform)
+    assert len(list(site.glob("*.html"))) == 1 + ALL_PHASES + len(tables)
+    browser = _every_link_resolves_and_chromium_loads_every_page_quietly(site)
     for name, page in (("index.png", "index.html"), ("phase.png", "phase-5.html")):
         subprocess.run([*browser, f"--screenshot={tmp_path / name}", "--window-size=1280,1600",
                         (site / page).as_uri()], capture_output=True, timeout=120, check=True)
@@ -208,3 +217,9 @@ def test_the_docs_site_gives_every_table_a_page_of_its_own(toolkit, hostile, tmp
     assert result.exit_code == OK, result.output
     pages = sorted(p.name for p in (tmp_path / "site").glob("table-*.html"))
     assert len(pages) == 5 and len({p.lower() for p in pages}) == 5
+
+
+def test_the_docs_site_of_hostile_names_links_and_loads_in_chromium_like_any_other(toolkit, hostile, tmp_path):
+    result = toolkit("docs", "--out", str(tmp_path / "site"), project=hostile)
+    assert result.exit_code == OK, result.output
+    _every_link_resolves_and_chromium_loads_every_page_quietly(tmp_path / "site")

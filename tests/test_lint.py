@@ -19,7 +19,7 @@ BASE = {
     "validation/00_pre.sql": "-- check: nothing_yet\nSELECT 0;\n",
     "validation/00_post.sql": "-- check: accounts_exist\nSELECT to_regclass('accounts') IS NULL;\n",
 }
-# The statements under test are phase 1's: accounts exists by then (a table the same phase created is new).
+# The statements under test are phase 1's: accounts exists by then (phase 0 created it).
 PHASE_1_CHECKS = {
     "validation/01_pre.sql": "-- check: nothing_yet\nSELECT 0;\n",
     "validation/01_post.sql": "-- check: nothing_wrong\nSELECT 0;\n",
@@ -280,13 +280,15 @@ def test_not_in_over_a_column_an_earlier_phase_made_not_null_is_not_flagged(proj
     assert "not-in-subquery" not in found
 
 
-def test_a_not_null_column_on_a_table_the_same_phase_created_is_not_flagged(project):
+def test_a_not_null_column_on_a_table_the_same_phase_created_is_flagged_unless_the_phase_counts_whole(project):
     files = {**BASE, **PHASE_1_CHECKS,
              "migrations/0101_t.sql": "CREATE TABLE t (id bigint PRIMARY KEY);\n",
              "rollbacks/0101_t.sql": "DROP TABLE t;\n",
              "migrations/0102_c.sql": "ALTER TABLE t ADD COLUMN c text NOT NULL;\n",
              "rollbacks/0102_c.sql": "ALTER TABLE t DROP COLUMN c;\n"}
-    assert [f.rule for f in lint(project(files), style=False).findings] == []
+    root = project(files)
+    assert [f.rule for f in lint(root, style=False).findings] != []
+    assert [f.rule for f in lint(root, style=False, new_tables="phase").findings] == []
 
 
 def test_a_not_null_column_on_a_table_the_same_file_emptied_is_not_flagged(project):
@@ -306,3 +308,41 @@ def test_detach_partition_concurrently_runs_outside_a_transaction(project):
                                        ("DROP DATABASE old_reports;", "DROP DATABASE")])
 def test_dropping_a_schema_or_a_database_in_a_migration_is_found(project, sql, what):
     assert "drop-in-migration" in rules_found(project, sql + "\n")
+
+
+ORDERS_THEN_INDEX = {  # #30's reproduction: 0101 creates orders, 0102 indexes it, in one phase
+    "migrations/0101_create_orders.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, customer text);\n",
+    "rollbacks/0101_create_orders.sql": "DROP TABLE orders;\n",
+    "migrations/0102_idx.sql": "CREATE INDEX idx_orders_customer ON orders (customer);\n",
+    "rollbacks/0102_idx.sql": "DROP INDEX CONCURRENTLY idx_orders_customer;\n",
+}
+
+
+def _index_findings(report) -> list[str]:
+    return [f"{f.path}:{f.rule}" for f in report.findings if f.rule == "index-not-concurrent"]
+
+
+def test_a_table_an_earlier_migration_of_the_phase_created_is_existing_by_default(project):
+    # in a converted history a phase holds years of migrations: that table has had rows for a long time
+    report = lint(project({**BASE, **PHASE_1_CHECKS, **ORDERS_THEN_INDEX}), style=False)
+    assert _index_findings(report) == ["migrations/0102_idx.sql:index-not-concurrent"]
+
+
+def test_with_new_tables_phase_a_table_created_anywhere_in_its_phase_is_new(project):
+    report = lint(project({**BASE, **PHASE_1_CHECKS, **ORDERS_THEN_INDEX}), style=False, new_tables="phase")
+    assert _index_findings(report) == []
+
+
+def test_with_the_history_of_a_database_a_phase_it_has_none_of_counts_whole(project):
+    root = project({**BASE, **PHASE_1_CHECKS, **ORDERS_THEN_INDEX})
+    assert _index_findings(lint(root, style=False, applied={"0001_accounts"})) == []  # phase 1 will run whole
+    assert _index_findings(lint(root, style=False, applied={"0001_accounts", "0101_create_orders"})) == \
+        ["migrations/0102_idx.sql:index-not-concurrent"]  # orders is there already, and may hold rows
+
+
+def test_lint_new_tables_is_an_option_and_toolkit_toml_can_set_it(project):
+    root = project({**BASE, **PHASE_1_CHECKS, **ORDERS_THEN_INDEX})
+    assert CliRunner().invoke(cli, ["lint", "--no-style", "--project", str(root)]).exit_code == FINDINGS
+    (root / "toolkit.toml").write_text('[lint]\nnew-tables = "phase"\n')
+    result = CliRunner().invoke(cli, ["lint", "--no-style", "--project", str(root)])
+    assert result.exit_code == OK, result.output

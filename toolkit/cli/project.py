@@ -87,9 +87,14 @@ def convert(tool, source, into, grouping, as_json):
 @click.option("--fix", "apply_fixes", is_flag=True, help="First apply sqlfluff's style fixes, never to a migration "
               "a database may have applied: only those the --dsn history shows unapplied or that changed against "
               "--changed REV (rollbacks and checks carry no checksum).")
+@click.option("--new-tables", type=click.Choice(("migration", "phase")), default="migration", show_default=True,
+              help="Where a table the plan creates counts as new and empty (its indexes and constraints lock no "
+                   "one): only in the migration that creates it, or anywhere in its phase (phases always applied "
+                   "whole on databases that have none of them). With --dsn, a phase none of whose migrations that "
+                   "database has applied counts whole.")
 @DSN
 @handles_errors
-def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, dsn):
+def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, new_tables, dsn):
     """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings.
     A project without .sqlfluff gets the toolkit's own style settings (PostgreSQL dialect)."""
     from ..lint import fix, lint
@@ -99,12 +104,13 @@ def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fi
 
     only = changed_files(project, changed) if changed else None
     if apply_fixes:
-        fixed, left = fix(project, _applied_names(dsn) if dsn else None, only)
+        fixed, left = fix(project, _applied_names(dsn) if dsn else None, only)  # before lint reads the files
         for path in fixed:
             err().print(f"toolkit: fixed style in {path}", markup=False)
         for path, why in left:
             err().print(f"toolkit: left {path} alone: {why}", markup=False)
-    result = lint(project, pg_major=pg_major, style=not no_style, only=only)
+    result = lint(project, pg_major=pg_major, style=not no_style, only=only, new_tables=new_tables,
+                  applied=_applied_names(dsn) if dsn else None)
     for line in result.notes:
         err().print(f"toolkit: {line}", markup=False)
     if as_json or output == "json":

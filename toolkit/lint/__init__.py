@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import BadInput
 from ..plan import LEVELS_FOLDER, read_plan
 from ..plan.files import check_readable
 from ..plan.sql import Script, read_script
@@ -23,6 +24,7 @@ from .schema import KnownSchema
 from .style import fix_files, start_style
 
 SUPPORTED_MAJORS = range(10, 19)
+NEW_TABLES = ("migration", "phase")  # where a table created by the plan still counts as new and empty
 _ALLOW = re.compile(r"^\s*--\s*toolkit:allow\s+(?P<rule>[a-z0-9-]+)\s*(?P<reason>.*)$", re.M)
 
 
@@ -47,10 +49,16 @@ def _readable(path: Path) -> bool:
         return False
 
 
-def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: set[str] | None = None) -> LintReport:
+def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: set[str] | None = None,
+         new_tables: str = "migration", applied: set[str] | None = None) -> LintReport:
     """Every finding of the project. With `only` (project-relative paths, e.g. from --changed REV), sqlfluff
     runs on those files alone and only their findings are kept; the other rules still read the whole plan,
-    which is what tells them what the earlier migrations built."""
+    which is what tells them what the earlier migrations built. A table is new (empty, unused: its indexes and
+    constraints may lock it) only in the migration that creates it; with `new_tables="phase"` anywhere in its
+    phase, and with `applied` (the names a database's history holds) in a phase none of whose migrations that
+    database has applied."""
+    if new_tables not in NEW_TABLES:
+        raise BadInput(f"--new-tables: one of {', '.join(NEW_TABLES)}, not {new_tables!r}")
     root = Path(root).absolute()
     started = time.monotonic()
     paths = _sql_paths(root)
@@ -71,8 +79,11 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: s
                 report.findings.append(Finding(f"validation/{phase.number:02d}_{when}.sql", 1, 1, rule,
                                                f"phase {phase.number}: {RULES[rule].message}"))
 
+    unapplied = {p.number for p in plan.phases if applied is not None and not any(m.name in applied
+                                                                               for m in p.migrations)}
     for script, is_rollback, schema, phase in _in_plan_order(plan):
-        found = _safety_findings(script, root, is_rollback, pg_major, schema, phase)
+        whole_phase_new = new_tables == "phase" or phase in unapplied
+        found = _safety_findings(script, root, is_rollback, pg_major, schema, phase, whole_phase_new)
         _apply_suppressions(report, script, root, found)
 
     report.files = len(paths)
@@ -112,8 +123,9 @@ def _in_plan_order(plan):
                 yield check_scripts[path], False, schema, None  # checks create nothing of their own
 
 
-def _safety_findings(script: Script, root: Path, is_rollback: bool, pg_major: int, schema, phase):
-    for statement, hit in check_script(script, is_rollback, pg_major, schema, phase):
+def _safety_findings(script: Script, root: Path, is_rollback: bool, pg_major: int, schema, phase,
+                     whole_phase_new: bool):
+    for statement, hit in check_script(script, is_rollback, pg_major, schema, phase, whole_phase_new):
         line, column = position(script, statement, hit)
         message = f"{RULES[hit.rule].message}: {hit.detail}"
         yield statement, Finding(_relative(script.path, root), line, column, hit.rule, message)

@@ -1,8 +1,9 @@
 """Lock-safety and correctness rules on pglast's AST, one statement at a time.
 
-"Existing table" means: not created earlier in the same file, nor by an earlier migration of the same phase
-(on a first apply it is empty and nobody uses it yet). A new table's indexes and constraints lock nothing
-anyone else is waiting for. What earlier migrations built (toolkit/lint/schema.py) also says which columns
+"Existing table" means: not created earlier in the same file (then it is empty and nobody uses it yet), nor,
+where the whole phase counts as new, by an earlier migration of the same phase: with `--new-tables phase`, or
+with `--dsn` when none of the phase's migrations is applied there, so the phase is applied as one run on it.
+A new table's indexes and constraints lock nothing anyone else is waiting for. What earlier migrations built (toolkit/lint/schema.py) also says which columns
 can never be NULL.
 """
 
@@ -39,6 +40,7 @@ class FileContext:
     pg_major: int
     schema: KnownSchema = field(default_factory=KnownSchema)  # what the earlier migrations built
     phase: int | None = None  # the phase the file belongs to
+    whole_phase_new: bool = False  # a table an earlier migration of this phase created is new here too
     created_tables: set[str] = field(default_factory=set)
     emptied_tables: set[str] = field(default_factory=set)  # TRUNCATE or DELETE without WHERE earlier in the file
     not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) -> column
@@ -47,12 +49,13 @@ class FileContext:
     def existing(self, relation: ast.RangeVar) -> bool:
         if relation.relname in self.created_tables:
             return False
-        return self.is_rollback or not self.schema.created_in(relation.relname, self.phase)
+        return self.is_rollback or not (self.whole_phase_new and self.schema.created_in(relation.relname, self.phase))
 
 
 def check_script(script: Script, is_rollback: bool, pg_major: int, schema: KnownSchema | None = None,
-                 phase: int | None = None) -> Iterator[tuple[Statement, Hit]]:
-    context = FileContext(is_rollback=is_rollback, pg_major=pg_major, schema=schema or KnownSchema(), phase=phase)
+                 phase: int | None = None, whole_phase_new: bool = False) -> Iterator[tuple[Statement, Hit]]:
+    context = FileContext(is_rollback=is_rollback, pg_major=pg_major, schema=schema or KnownSchema(), phase=phase,
+                          whole_phase_new=whole_phase_new)
     for statement in script.statements:
         for hit in _statement_hits(statement, context):
             yield statement, hit

@@ -92,14 +92,24 @@ def test_changed_against_an_unknown_revision_is_one_line(repository):
 
 
 
-def test_fix_never_rewrites_a_migration_no_revision_or_history_vouches_for(repository):
-    (repository / "migrations" / "0001_accounts.sql").write_text(
-        "create table accounts (id bigint PRIMARY KEY, name text);\n")
+def test_fix_in_git_leaves_committed_migrations_alone_and_fixes_new_ones(repository):
+    (repository / "migrations" / "0102_more.sql").write_text("CREATE table more (id bigint PRIMARY KEY);\n")
+    (repository / "rollbacks" / "0102_more.sql").write_text("DROP table more;\n")
     (repository / "rollbacks" / "0001_accounts.sql").write_text("DROP table accounts;\n")
-    result = lint(repository, "--fix")
-    assert "left migrations/0001_accounts.sql alone: no --dsn or --changed REV" in result.stderr
-    assert (repository / "migrations" / "0001_accounts.sql").read_text().startswith("create table")
+    committed = (repository / "migrations" / "0001_accounts.sql").read_text()
+    result = lint(repository, "--fix")  # no --dsn, no --changed: git says what is not committed yet
+    assert "left migrations/0001_accounts.sql alone: unchanged since the last commit" in result.stderr
+    assert (repository / "migrations" / "0001_accounts.sql").read_text() == committed
+    assert (repository / "migrations" / "0102_more.sql").read_text() == "CREATE TABLE more (id bigint PRIMARY KEY);\n"
     assert (repository / "rollbacks" / "0001_accounts.sql").read_text() == "DROP TABLE accounts;\n"
+
+
+def test_fix_without_git_or_a_database_fixes_a_new_projects_migrations(project):
+    root = project({**FILES, "migrations/0102_more.sql": "CREATE table more (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0102_more.sql": "DROP TABLE more;\n"})
+    result = lint(root, "--fix")  # what `toolkit init` then `toolkit new` leave: nothing says any was applied
+    assert "fixed style in migrations/0102_more.sql" in result.stderr and "alone" not in result.stderr
+    assert (root / "migrations" / "0102_more.sql").read_text() == "CREATE TABLE more (id bigint PRIMARY KEY);\n"
 
 
 def test_fix_rewrites_a_migration_changed_against_the_revision(repository):
@@ -108,7 +118,7 @@ def test_fix_rewrites_a_migration_changed_against_the_revision(repository):
     result = lint(repository, "--fix", "--changed", "HEAD")
     assert "fixed style in migrations/0102_more.sql" in result.stderr
     assert (repository / "migrations" / "0102_more.sql").read_text() == "CREATE TABLE more (id bigint PRIMARY KEY);\n"
-    assert "left migrations/0001_accounts.sql alone: not changed against --changed REV" in result.stderr
+    assert "left migrations/0001_accounts.sql alone: unchanged since --changed REV" in result.stderr
 
 
 def test_fix_leaves_a_migration_the_database_applied(project, toolkit, db):

@@ -34,9 +34,14 @@ def _git(root: Path, *args: str) -> str:
 
 
 def fixable(root: Path, paths: list[Path], applied: set[str] | None, changed: set[str] | None) -> tuple[list, list]:
-    """(files style fixes may rewrite, [(file, why it is left alone)]). Rollbacks and checks carry no checksum;
-    a migration may be rewritten only when the DSN's history shows it unapplied or it changed against REV."""
+    """(files style fixes may rewrite, [(file, why it is left alone)]). Rollbacks and checks carry no checksum.
+    A migration may be rewritten when the DSN's history shows it unapplied, or it changed against --changed
+    REV; given neither, git decides where the project is in git (a migration not committed yet, or changed
+    since, has been applied nowhere a deploy takes from), and with no git nothing says any was applied."""
     allowed, left = [], []
+    since = "--changed REV"
+    if applied is None and changed is None and _in_git(root):
+        changed, since = changed_files(root, "HEAD"), "the last commit"
     for path in paths:
         relative = str(path.relative_to(root))
         if not relative.startswith("migrations/"):
@@ -44,9 +49,15 @@ def fixable(root: Path, paths: list[Path], applied: set[str] | None, changed: se
         elif applied is not None and path.stem in applied:
             left.append((relative, "applied in the database given: its checksum would change"))
         elif changed is not None and relative not in changed:
-            left.append((relative, "not changed against --changed REV: a database may have applied it"))
-        elif applied is None and changed is None:
-            left.append((relative, "no --dsn or --changed REV says no database applied it"))
+            left.append((relative, f"unchanged since {since}: a database may have applied it (--dsn tells)"))
         else:
             allowed.append(path)
     return allowed, left
+
+
+def _in_git(root: Path) -> bool:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "HEAD"], capture_output=True)
+    except FileNotFoundError:
+        return False
+    return done.returncode == 0

@@ -1,4 +1,5 @@
-"""The README's benchmark table, made from the committed results (bench/results/pg15.json, pg18.json), so the
+"""The README's benchmark table, made from the committed results (bench/results/pg15.json, pg18.json and
+pg15-sync.json, the synchronous standby's), so the
 front page never shows figures that no committed run measured. A test keeps the README equal to it.
 
     python -m bench.readme_table           # print the table
@@ -13,7 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-MAJORS = {"15": "pg15.json", "18": "pg18.json"}
+# label in the table's first column -> the committed run it comes from
+MAJORS = {"15": "pg15.json", "18": "pg18.json", "15, sync standby": "pg15-sync.json"}
 START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 SIDE_NAMES = {"adaptive": "toolkit (adaptive batches, the default)", "toolkit": "toolkit `--fixed-batches`",
               "naive": "naive SQL (psql, autocommit)"}
@@ -26,8 +28,9 @@ def _each(values) -> str:
 def table(results: Path = RESULTS) -> str:
     lines = []
     rows = ["| PG | side | worst wait / baseline max, each round (pooled) | p99 / baseline p99, each round (pooled) "
-            "| failed requests, each round | migration time / naive's | standby replay lag, max |",
-            "|---|---|---|---|---|---|---|"]
+            "| failed requests, each round | migration time / naive's | standby replay lag, max "
+            "| stalls over 2x baseline max: cause |",
+            "|---|---|---|---|---|---|---|---|"]
     for major, name in MAJORS.items():
         path = results / name
         if not path.exists():
@@ -50,8 +53,16 @@ def table(results: Path = RESULTS) -> str:
             standby = f"{lag['replay_lag_max_s']} s" if lag["looks"] else "no standby"
             rows.append(f"| {major} | {SIDE_NAMES.get(side, side)} | {max_each} ({pooled['ratio_to_baseline']['max']}x) "
                         f"| {p99_each} ({pooled['ratio_to_baseline']['p99']}x) | {failed_each} "
-                        f"| {time_versus} ({pooled['migration_seconds']} s) | {standby} |")
+                        f"| {time_versus} ({pooled['migration_seconds']} s) | {standby} | {_stalls(pooled)} |")
     return "\n".join(lines + [""] + rows) + "\n"
+
+
+def _stalls(pooled: dict) -> str:
+    if "stalls_by_cause" not in pooled:
+        return "not measured"
+    causes = pooled["stalls_by_cause"]
+    return f"{sum(causes.values())}" + (": " + ", ".join(f"{cause} {n}" for cause, n in causes.items()) if causes
+                                        else "")
 
 
 def readme_block(readme: str) -> str:

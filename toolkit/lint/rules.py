@@ -72,7 +72,8 @@ SAFETY = [
     Rule("add-column-not-null-without-default",
          "ADD COLUMN ... NOT NULL without a default",
          "Fails outright on a table that holds rows; works only on the empty test database. Not flagged on a "
-         "table the same phase created, or the same file emptied first.",
+         "table the same migration created (or its phase, with `--new-tables phase`), or the same file emptied "
+         "first.",
          "Add the column nullable (or with a constant default), backfill in batches, then enforce NOT NULL "
          "via a validated CHECK."),
     Rule("volatile-default",

@@ -10,8 +10,8 @@ STAMP := $(VENV)/.installed
 
 # None of these is a file; `bench` is also a folder, which make would otherwise call up to date.
 .PHONY: venv demo demo-stop demo-fleet demo-fleet-stop test test-fast test-pg15 test-pg18 lint bench bench-pg18 \
-	bench-sync bench-scale bench-smoke bench-import bench-cli bench-lint bench-fleet bench-diff bench-fingerprint \
-	verify lock clean
+	bench-sync bench-scale bench-smoke bench-import bench-cli bench-lint bench-big-file bench-fleet bench-diff \
+	bench-fingerprint verify lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,6 +115,10 @@ bench-cli: $(STAMP)
 # `toolkit lint` on a generated project of 300 files: cold and warm, with and without style.
 bench-lint: $(STAMP)
 	$(BIN)/python -m bench.lint_speed
+
+# One 50 MB data migration (250,000 INSERTs) through convert and lint --no-style, beside one half its size.
+bench-big-file: $(STAMP)
+	$(BIN)/python -m bench.big_file_speed
 
 # A fleet rollout of phases 1-7 over 100 tenant databases, --parallel 1/2/4/8, against a shell loop of apply.
 bench-fleet: $(STAMP)

@@ -48,7 +48,7 @@ def _look_sql(version: int) -> str:
     checkpoints = ("(SELECT num_done FROM pg_stat_checkpointer)" if version >= 180000 else
                    "(SELECT num_timed + num_requested FROM pg_stat_checkpointer)" if version >= 170000 else
                    "(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)")
-    syncs = ("(SELECT coalesce(sum(fsyncs), 0) FROM pg_stat_io WHERE object = 'wal')" if version >= 180000
+    syncs = ("(SELECT coalesce(sum(fsyncs), 0)::bigint FROM pg_stat_io WHERE object = 'wal')" if version >= 180000
              else "w.wal_sync")
     return f"""
 SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint, w.wal_fpi, w.wal_records, {syncs},

@@ -29,7 +29,7 @@ GAP = 0.5  # seconds: slow requests closer than this are one stall
 def _rate(first: Tick, last: Tick, field: str) -> float | None:
     a, b = getattr(first, field), getattr(last, field)
     span = last.at - first.at
-    return None if a is None or b is None or span <= 0 else (b - a) / span
+    return None if a is None or b is None or span <= 0 else float(b - a) / span  # sum() of a bigint is numeric
 
 
 def _action(text: str) -> str:

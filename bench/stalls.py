@@ -60,11 +60,13 @@ def explain(ticks: list[Tick], busy: list[tuple[float, str]], waits: list, start
     inside = [t for t in ticks if lo <= t.at <= hi]
     before = [t for t in ticks if t.at < lo][-1:]
     span = before + inside
-    if len(span) < 2:
-        return {"measured": False}
-    first, last = span[0], span[-1]
     waited = collections.Counter(event for at, event in busy if start <= at <= end)
     lock_behind = sorted({w.behind for w in waits if start <= w.at <= end and w.by_client and w.behind})
+    if len(span) < 2:  # the server watch saw too little of it (a busy machine): what the clients waited on
+        figures = {"measured": False, "clients_waited_on": dict(waited.most_common(4)), "locks_behind": lock_behind}
+        figures["cause"] = cause(figures)
+        return figures
+    first, last = span[0], span[-1]
     disk_written, disk_busy = _rate(first, last, "disk_bytes_written"), _rate(first, last, "disk_busy_ms")
     figures = {
         "measured": True,
@@ -104,6 +106,10 @@ def cause(f: dict) -> str:
     """The first rule (module docstring) that fits, with the figures that made it fit."""
     waited = f["clients_waited_on"]
     total = sum(waited.values())
+    if not f.get("measured", True):
+        f = {**f, "wal_mb_per_s": "?", "wal_fpi_per_s": "?", "wal_syncs_per_s": "?", "checkpoint": "none",
+             "migration_doing": ["not seen"], "autovacuum": [], "disk_busy_percent": None,
+             "page_cache_dirty_mb_max": None, "written_mb_per_s_by": {}}
 
     def share(*names: str) -> int:
         return sum(n for event, n in waited.items() if any(name in event for name in names))

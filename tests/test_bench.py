@@ -188,7 +188,7 @@ def test_a_client_stall_behind_the_migrations_lock_is_named_a_lock_queue_with_wh
             psycopg.connect(db.dsn, autocommit=True, application_name="bench client") as client:
         for watcher in (locks, server):
             watcher.start()
-        time.sleep(0.3)
+        time.sleep(0.6)  # a few looks before: the server watch's first one reads /proc, slow on a busy machine
         run.migration_start = round(time.monotonic() - started, 2)
         migration.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
         asked = time.monotonic()
@@ -198,7 +198,7 @@ def test_a_client_stall_behind_the_migrations_lock_is_named_a_lock_queue_with_wh
         migration.rollback()
         waiting.join()
         latency = (time.monotonic() - asked) * 1000
-        time.sleep(0.3)
+        time.sleep(0.6)
         run.migration_end = round(time.monotonic() - started, 2)
         for watcher in (locks, server):
             watcher.stop()

@@ -90,8 +90,8 @@ def convert(tool, source, into, grouping, as_json):
 @click.option("--new-tables", type=click.Choice(("migration", "phase")), default="migration", show_default=True,
               help="Where a table the plan creates counts as new and empty (its indexes and constraints lock no "
                    "one): only in the migration that creates it, or anywhere in its phase (phases always applied "
-                   "whole on databases that have none of them). With --dsn, a phase none of whose migrations that "
-                   "database has applied counts whole.")
+                   "whole on databases that have none of them). With --dsn on the command line, a phase none of "
+                   "whose migrations that database has applied counts whole.")
 @DSN
 @handles_errors
 def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, new_tables, dsn):
@@ -109,8 +109,11 @@ def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fi
             err().print(f"toolkit: fixed style in {path}", markup=False)
         for path, why in left:
             err().print(f"toolkit: left {path} alone: {why}", markup=False)
+    # the history counts for new tables only when --dsn is on the command line: a DATABASE_URL in CI's
+    # environment must not make lint connect (nor fail when that database is not up yet)
+    given = click.get_current_context().get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE
     result = lint(project, pg_major=pg_major, style=not no_style, only=only, new_tables=new_tables,
-                  applied=_applied_names(dsn) if dsn else None)
+                  applied=_applied_names(dsn) if dsn and given else None)
     for line in result.notes:
         err().print(f"toolkit: {line}", markup=False)
     if as_json or output == "json":

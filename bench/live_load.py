@@ -251,8 +251,9 @@ def measured_commit() -> dict:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
+            # results are not code: the run before this one leaves its own results uncommitted in a chain
             "uncommitted_changes": bool(git("status", "--porcelain", "--", "toolkit", "bench", "migrations",
-                                            "rollbacks", "validation")),
+                                            "rollbacks", "validation", ":(exclude)bench/results")),
             "date": time.strftime("%Y-%m-%d")}
 
 

@@ -1,5 +1,4 @@
-"""The README's benchmark table, made from the committed results (bench/results/pg15.json, pg18.json and
-pg15-sync.json, the synchronous standby's), so the
+"""The README's benchmark table, made from the committed results (bench/results/pg15.json, pg18.json), so the
 front page never shows figures that no committed run measured. A test keeps the README equal to it.
 
     python -m bench.readme_table           # print the table
@@ -14,8 +13,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-# label in the table's first column -> the committed run it comes from
-MAJORS = {"15": "pg15.json", "18": "pg18.json", "15, sync standby": "pg15-sync.json"}
+# label in the table's first column -> the committed run it comes from (the synchronous standby's run,
+# pg15-sync.json, is in bench/README.md beside them)
+MAJORS = {"15": "pg15.json", "18": "pg18.json"}
 START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 SIDE_NAMES = {"adaptive": "toolkit (adaptive batches, the default)", "toolkit": "toolkit `--fixed-batches`",
               "naive": "naive SQL (psql, autocommit)"}

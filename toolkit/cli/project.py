@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import err, out
 from .failures import handles_errors
@@ -103,17 +102,18 @@ def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fi
     from . import render
 
     only = changed_files(project, changed) if changed else None
+    # the history counts for new tables only when --dsn is on the command line: a DATABASE_URL in CI's
+    # environment must not make lint connect (nor fail when that database is not up yet)
+    given = click.get_current_context().get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE
+    applied = _applied_names(dsn) if dsn and (given or apply_fixes) else None
     if apply_fixes:
-        fixed, left = fix(project, _applied_names(dsn) if dsn else None, only)  # before lint reads the files
+        fixed, left = fix(project, applied, only)  # before lint reads the files
         for path in fixed:
             err().print(f"toolkit: fixed style in {path}", markup=False)
         for path, why in left:
             err().print(f"toolkit: left {path} alone: {why}", markup=False)
-    # the history counts for new tables only when --dsn is on the command line: a DATABASE_URL in CI's
-    # environment must not make lint connect (nor fail when that database is not up yet)
-    given = click.get_current_context().get_parameter_source("dsn") == click.core.ParameterSource.COMMANDLINE
     result = lint(project, pg_major=pg_major, style=not no_style, only=only, new_tables=new_tables,
-                  applied=_applied_names(dsn) if dsn and given else None)
+                  applied=applied if given else None)
     for line in result.notes:
         err().print(f"toolkit: {line}", markup=False)
     if as_json or output == "json":
@@ -145,8 +145,6 @@ def config(command, project, as_json):
 
     root = click.get_current_context().find_root().command
     names = tuple(" ".join(command).split())
-    if names and not _is_command(root, names):
-        raise BadInput(f"no command {' '.join(names)!r}: see toolkit --help")
     found = settings_in_force(root, ["--project", str(project)], names or None)
     if as_json:
         click.echo(json.dumps([vars(setting) for setting in found], indent=2, default=str))
@@ -157,14 +155,6 @@ def config(command, project, as_json):
     for setting in found:
         out().print(f"{setting.command:<14} --{setting.option:<25} {setting.value!s:<24} {setting.source}",
                     markup=False)
-
-
-def _is_command(group: click.Group, names: tuple[str, ...]) -> bool:
-    for name in names:
-        if not isinstance(group, click.Group) or name not in group.commands:
-            return False
-        group = group.commands[name]
-    return not isinstance(group, click.Group)
 
 
 COMMANDS = (init, new, convert, lint_command, config)

@@ -41,6 +41,9 @@ def settings_in_force(group: click.Group, args: list[str], command: tuple[str, .
     value and source. A flag on the command line wins over all of these."""
     path = _project_folder(args) / FILE
     defaults = project_defaults(group, args) or {}
+    settings = _read(path) if defaults else {}
+    if command is not None:
+        _command(group, command)  # refuses a command that does not exist
     found = []
     for path_, options in _commands(group):
         if command is not None and path_ != command:
@@ -55,7 +58,8 @@ def settings_in_force(group: click.Group, args: list[str], command: tuple[str, .
         for name, key in named.items():
             param = params[name]
             if name in section:
-                found.append(Setting(" ".join(path_), key, section[name], _where(path, path_, key)))
+                where = f"{path} [{'.'.join(path_)}]" if key in _table(settings, path_) else str(path)
+                found.append(Setting(" ".join(path_), key, section[name], where))
             elif command is not None and param.envvar and os.environ.get(param.envvar):
                 value = os.environ[param.envvar]
                 shown = _without_password(value) if key == "dsn" else value
@@ -78,12 +82,19 @@ def _default(param: click.Parameter):
     return default
 
 
-def _where(path: Path, command: tuple[str, ...], key: str) -> str:
-    settings = tomllib.loads(path.read_text(encoding="utf-8"))
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadInput(f"{path}: not a TOML file toolkit can read: {exc}") from exc
+
+
+def _table(settings: dict, command: tuple[str, ...]) -> dict:
+    """The file's table for one command ([apply], [fleet.apply]); {} when it has none."""
     section = settings
     for part in command:
         section = section.get(part, {}) if isinstance(section, dict) else {}
-    return f"{path} [{'.'.join(command)}]" if isinstance(section, dict) and key in section else str(path)
+    return section if isinstance(section, dict) else {}
 
 
 def _without_password(dsn: str) -> str:
@@ -98,7 +109,11 @@ def _without_password(dsn: str) -> str:
 def _command(group: click.Group, path: tuple[str, ...]) -> click.Command:
     command = group
     for part in path:
+        if not isinstance(command, click.Group) or part not in command.commands:
+            raise BadInput(f"no command {' '.join(path)!r}: see toolkit --help")
         command = command.commands[part]
+    if isinstance(command, click.Group):
+        raise BadInput(f"no command {' '.join(path)!r}: see toolkit --help")
     return command
 
 
@@ -107,10 +122,7 @@ def project_defaults(group: click.Group, args: list[str]) -> dict | None:
     path = _project_folder(args) / FILE
     if not path.is_file():
         return None
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInput(f"{path}: not a TOML file toolkit can read: {exc}") from exc
+    settings = _read(path)
     commands = dict(_commands(group))
     top = {key: value for key, value in settings.items() if not isinstance(value, dict)}
     known = {name for options in commands.values() for name in options}
@@ -120,10 +132,7 @@ def project_defaults(group: click.Group, args: list[str]) -> dict | None:
     defaults: dict = {}
     for command, options in commands.items():
         chosen = {options[key]: value for key, value in top.items() if key in options}
-        section = settings
-        for part in command:
-            section = section.get(part, {}) if isinstance(section, dict) else {}
-        for key, value in (section or {}).items():
+        for key, value in _table(settings, command).items():
             if isinstance(value, dict):
                 continue  # a sub-command's table, e.g. [fleet.apply] inside [fleet]
             if key not in options:

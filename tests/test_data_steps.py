@@ -156,16 +156,17 @@ def _phase_7_backfills(project):
     return project(files)
 
 
-def _rows_read(sql, table, updated):
-    """Heap rows the table's scans returned so far, once the runner's backend has reported its `updated` rows."""
-    query = ("SELECT n_tup_upd, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
-             f"WHERE relname = '{table}'")
+def _rows_read(sql, table, written, *, counted="n_tup_upd",
+               read="coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"):
+    """Heap rows the table's scans returned so far (`read`), once the runner's backend has reported its `written`
+    rows (`counted`: updated, or n_tup_ins for inserted)."""
+    query = f"SELECT {counted}, {read} FROM pg_stat_user_tables WHERE relname = '{table}'"
     ends = time.monotonic() + 30
     while True:
         sql("SELECT pg_stat_clear_snapshot()")
-        done, read = sql(query)[0]
-        if done >= updated or time.monotonic() > ends:
-            return read
+        done, seen = sql(query)[0]
+        if done >= written or time.monotonic() > ends:
+            return seen
 
 
 def test_phase_7_backfills_read_each_row_about_once_not_every_done_row_again_each_batch(toolkit, sql, project,
@@ -293,13 +294,7 @@ TAGGED_BACKFILL = {
 
 
 def _sequential_reads(sql, table, inserted):
-    query = f"SELECT n_tup_ins, coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = '{table}'"
-    ends = time.monotonic() + 30
-    while True:
-        sql("SELECT pg_stat_clear_snapshot()")
-        done, read = sql(query)[0]
-        if done >= inserted or time.monotonic() > ends:
-            return read
+    return _rows_read(sql, table, inserted, counted="n_tup_ins", read="coalesce(seq_tup_read, 0)")
 
 
 def test_a_batched_step_refreshes_its_tables_statistics_as_it_grows_so_batches_stop_rescanning_it(

@@ -40,7 +40,7 @@ def _action(text: str) -> str:
     for part in text.split(" | "):
         state, _, query = part.partition(": ")
         lowered = query.lower()
-        kind = ("a batch" if "toolkit.batch_size" in lowered or "with_last_key" in lowered or "last_key" in lowered
+        kind = ("a batch" if "toolkit.batch_size" in lowered  # every batch reads its size from that setting
                 else "an index build" if "create" in lowered and "index" in lowered
                 else "a constraint validation" if "validate constraint" in lowered
                 else "a key-query measurement" if lowered.startswith("explain")

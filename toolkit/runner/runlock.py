@@ -69,11 +69,19 @@ def refuse_transaction_pooler(target, conn: psycopg.Connection) -> None:
     transaction pooler hands it the one the first just returned (PgBouncer reuses the last returned first)."""
     from ..errors import BadInput
 
-    first = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    first = _backend_pid(conn)
     with target.connect("toolkit pooler check") as second:
-        shared = second.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+        shared = _backend_pid(second) == first
     if shared:
         raise BadInput(f"{target.describe()} goes through a connection pooler in transaction mode (two connections "
                        f"shared server process {first}): the runner lock and its timeouts hold for a session, "
                        "which such a pooler does not keep. Connect directly to PostgreSQL (or through a "
                        "session-mode pool) for apply, rollback, adopt and repair; nothing was changed")
+
+
+def _backend_pid(conn: psycopg.Connection) -> int:
+    """Without the role's statement_timeout (a 1 ms one cancelled this on a loaded machine), and only for this
+    transaction: a plain SET through a transaction pooler would stay on a server process other clients get."""
+    with conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = 0")
+        return conn.execute("SELECT pg_backend_pid()").fetchone()[0]

@@ -346,3 +346,16 @@ def test_lint_new_tables_is_an_option_and_toolkit_toml_can_set_it(project):
     (root / "toolkit.toml").write_text('[lint]\nnew-tables = "phase"\n')
     result = CliRunner().invoke(cli, ["lint", "--no-style", "--project", str(root)])
     assert result.exit_code == OK, result.output
+
+
+def test_set_not_null_after_a_check_added_not_valid_in_an_earlier_migration_and_validated_is_not_flagged(project):
+    files = {**BASE, **PHASE_1_CHECKS,
+             "migrations/0101_check.sql": "ALTER TABLE accounts ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) "
+                                          "NOT VALID;\n",
+             "rollbacks/0101_check.sql": "ALTER TABLE accounts DROP CONSTRAINT name_nn;\n",
+             "migrations/0102_set.sql": "ALTER TABLE accounts VALIDATE CONSTRAINT name_nn;\n"
+                                        "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;\n",
+             "rollbacks/0102_set.sql": "ALTER TABLE accounts ALTER COLUMN name DROP NOT NULL;\n"}
+    assert [f.rule for f in lint(project(files), style=False).findings] == []
+    files["migrations/0102_set.sql"] = "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;\n"  # never validated
+    assert [f.rule for f in lint(project(files), style=False).findings] == ["set-not-null-without-check"]

@@ -18,7 +18,7 @@ from pglast.parser import ParseError, scan
 
 from ..plan.rerun import idempotent
 from ..plan.sql import Script, Statement, is_concurrent, line_at
-from .schema import KnownSchema
+from .schema import KnownSchema, not_null_column
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
                       "clock_timestamp", "timeofday", "nextval", "txid_current", "statement_timestamp"}
@@ -248,20 +248,16 @@ def _remember(node, context: FileContext) -> None:
         table = node.relation.relname
         for cmd in node.cmds or ():
             if cmd.subtype == enums.AlterTableType.AT_AddConstraint and cmd.def_.contype == enums.ConstrType.CONSTR_CHECK:
-                column = _not_null_column(cmd.def_.raw_expr)
+                column = not_null_column(cmd.def_.raw_expr)
                 if column:
                     context.not_null_checks[(table, cmd.def_.conname)] = column
                     if not cmd.def_.skip_validation:
                         context.validated_not_null.add((table, column))
-            if cmd.subtype == enums.AlterTableType.AT_ValidateConstraint and (table, cmd.name) in context.not_null_checks:
-                context.validated_not_null.add((table, context.not_null_checks[(table, cmd.name)]))
-
-
-def _not_null_column(expr) -> str | None:
-    if isinstance(expr, ast.NullTest) and expr.nulltesttype == enums.NullTestType.IS_NOT_NULL \
-            and isinstance(expr.arg, ast.ColumnRef):
-        return expr.arg.fields[-1].sval
-    return None
+            if cmd.subtype == enums.AlterTableType.AT_ValidateConstraint:
+                column = context.not_null_checks.get((table, cmd.name)) or \
+                    context.schema.not_null_checks.get((table, cmd.name))  # added NOT VALID by an earlier file
+                if column:
+                    context.validated_not_null.add((table, column))
 
 
 def _is_not_in_subquery(node) -> bool:

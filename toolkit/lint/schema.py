@@ -22,6 +22,9 @@ class Table:
 class KnownSchema:
     def __init__(self):
         self.tables: dict[str, Table] = {}
+        # CHECK (column IS NOT NULL) constraints an earlier migration added, (table, name) -> column: validated in
+        # a later file, one lets SET NOT NULL skip its scan (lock-safe NOT NULL is split across transactions)
+        self.not_null_checks: dict[tuple[str, str], str] = {}
 
     def created_in(self, table: str, phase: int | None) -> bool:
         known = self.tables.get(table)
@@ -32,6 +35,8 @@ class KnownSchema:
         return bool(known and known.never_null.get(column))
 
     def learn(self, node: ast.Node, phase: int) -> None:
+        if isinstance(node, ast.AlterTableStmt) and node.relation:
+            self._learn_checks(node)
         if isinstance(node, ast.CreateStmt) and node.relation:
             self._create(node, phase)
         elif isinstance(node, ast.AlterTableStmt) and node.relation and node.relation.relname in self.tables:
@@ -70,6 +75,16 @@ class KnownSchema:
                 for key in cmd.def_.keys or ():
                     table.never_null[key.sval] = True
 
+    def _learn_checks(self, node: ast.AlterTableStmt) -> None:
+        kinds = enums.AlterTableType
+        for cmd in node.cmds or ():
+            if cmd.subtype == kinds.AT_AddConstraint and cmd.def_.contype == enums.ConstrType.CONSTR_CHECK:
+                column = not_null_column(cmd.def_.raw_expr)
+                if column:
+                    self.not_null_checks[(node.relation.relname, cmd.def_.conname)] = column
+            elif cmd.subtype == kinds.AT_DropConstraint:
+                self.not_null_checks.pop((node.relation.relname, cmd.name), None)
+
     def _rename(self, node: ast.RenameStmt) -> None:
         table = node.relation.relname if node.relation else None
         if table not in self.tables:
@@ -85,3 +100,11 @@ class KnownSchema:
 def _column_never_null(column: ast.ColumnDef) -> bool:
     kinds = (enums.ConstrType.CONSTR_NOTNULL, enums.ConstrType.CONSTR_PRIMARY)
     return bool(column.is_not_null) or any(c.contype in kinds for c in column.constraints or ())
+
+
+def not_null_column(expr) -> str | None:
+    """The column of a `column IS NOT NULL` expression (a CHECK that proves NOT NULL), else None."""
+    if isinstance(expr, ast.NullTest) and expr.nulltesttype == enums.NullTestType.IS_NOT_NULL \
+            and isinstance(expr.arg, ast.ColumnRef):
+        return expr.arg.fields[-1].sval
+    return None

@@ -281,6 +281,14 @@ def diff(target: Target, phase: int | None = None, *, settings: Settings = Setti
     """The target's schema against what the migrations build through `phase` (default: the newest phase its
     history says is applied) on a scratch database of the same server, object by object. `adopting`: the tool
     whose history `adopt --from` reads, left out of the target's schema whatever its columns."""
+    phases, expected, actual = inspect_both(target, phase, settings=settings, with_privileges=with_privileges,
+                                            progress=progress, adopting=adopting)
+    return Drift(target.describe(), phases, catalog_differences(expected, actual), actual.foreign_histories)
+
+
+def inspect_both(target: Target, phase: int | None = None, *, settings: Settings = Settings(),
+                 with_privileges: bool = False, progress: Progress = Progress(), adopting: str | None = None):
+    """(the phases compared, what they build, what the target has): the two sides `diff` compares."""
     plan = load_plan(settings.project)
     with target.connect("toolkit diff") as conn:
         applied = History(conn).applied()
@@ -297,8 +305,7 @@ def diff(target: Target, phase: int | None = None, *, settings: Settings = Setti
             apply(scratch, built.number, settings=quick, progress=progress)
         with scratch.connect("toolkit diff") as conn:
             expected = inspect(conn, with_privileges)
-    return Drift(target.describe(), [p.number for p in phases], catalog_differences(expected, actual),
-                 actual.foreign_histories)
+    return [p.number for p in phases], expected, actual
 
 
 def fingerprint(target: Target) -> Fingerprint:

@@ -154,9 +154,20 @@ def new_migration(project: Path | str, name: str, phase: int | None = None, kind
     """Writes the next numbered migration of `phase` (default: the newest phase, or 1) and its rollback, and the
     phase's check files from validation/templates/ when the phase is new. Returns what it wrote."""
     root = Path(project)
-    label = _label(name)
     if kind not in _BODIES:
         raise BadInput(f"unknown kind of step {kind!r} (kinds: {', '.join(_BODIES)})")
+    forward, backward = _BODIES[kind]
+
+    def texts(file_name: str, label: str) -> tuple[str, str]:
+        return tuple((_HEADER + body).format(name=file_name, label=label) for body in (forward, backward))
+
+    return write_step(root, name, phase, texts)
+
+
+def write_step(root: Path, name: str, phase: int | None, texts) -> list[Path]:
+    """The next numbered migration `name` of `phase` (default: the newest phase, or 1) and its rollback, with
+    the texts `texts(file_name, label)` returns, and the phase's check files when the phase is new."""
+    label = _label(name)
     if not (root / "migrations").is_dir() or not (root / "rollbacks").is_dir():
         raise BadInput(f"{root} has no migrations/ and rollbacks/: run `toolkit init {root}` first")
     taken = _steps(root)
@@ -167,10 +178,9 @@ def new_migration(project: Path | str, name: str, phase: int | None = None, kind
     if step > MAX_STEP:
         raise BadInput(f"phase {phase} is full ({MAX_STEP} steps): start phase {phase + 1} with --phase {phase + 1}")
     file_name = f"{phase:02d}{step:02d}_{label}"
-    forward, backward = _BODIES[kind]
-    fields = {"name": file_name, "label": label}
-    written = _write(root / "migrations" / f"{file_name}.sql", (_HEADER + forward).format(**fields))
-    written += _write(root / "rollbacks" / f"{file_name}.sql", (_HEADER + backward).format(**fields))
+    migration, rollback = texts(file_name, label)
+    written = _write(root / "migrations" / f"{file_name}.sql", migration)
+    written += _write(root / "rollbacks" / f"{file_name}.sql", rollback)
     if phase not in taken:
         written += write_phase_checks(root, phase)
     return written

@@ -22,13 +22,28 @@ from .options import json_option, plain_settings, show, target_of, target_option
 @click.option("--phase", type=int, help="Compare with what phases up to N build (default: the newest phase the "
               "database's history says is applied).")
 @click.option("--with-privileges", is_flag=True, help="Also compare owners and grants.")
+@click.option("--sql", "as_sql", is_flag=True, help="Print the statements that make the database what the "
+              "migrations build (lock-safe forms, each part saying how it runs; psql -f runs them), not the lines.")
+@click.option("--reverse", is_flag=True, help="With --sql: the statements that make what the migrations build "
+              "into what the database has (what `toolkit new NAME --from-diff` writes as new steps).")
 @json_option("the differences")
 @handles_errors
-def diff(dsn, project, phase, with_privileges, as_json):
+def diff(dsn, project, phase, with_privileges, as_sql, reverse, as_json):
     """The database's schema against what the migrations build, on a scratch database of the same server:
     one line per difference. Exit 0 when equal, 1 when not. Other tools' history tables are named, not drift."""
     from .. import api
 
+    if reverse and not as_sql:
+        raise BadInput("--reverse goes with --sql")
+    if as_sql:
+        from ..adopt.from_diff import drift_sql
+
+        changes, script = drift_sql(target_of(dsn), phase, reverse=reverse, settings=plain_settings(project),
+                                    with_privileges=with_privileges)
+        click.echo(script, nl=False)
+        if changes.changes or changes.not_generated:
+            sys.exit(FINDINGS)
+        return
     drift = api.diff(target_of(dsn), phase, settings=plain_settings(project), with_privileges=with_privileges)
     show(drift, as_json, "print_drift")
     if not drift.equal:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
+from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import err, out
 from .failures import handles_errors
-from .options import DSN, PROJECT, json_option, target_of
+from .options import DSN, PROJECT, json_option, plain_settings, target_of
 
 
 @click.command()
@@ -35,13 +36,41 @@ def init(directory):
 @click.option("--concurrent", "kind", flag_value="concurrent", help="A concurrent index build (runs outside a "
               "transaction) and its concurrent drop.")
 @click.option("--batch", "kind", flag_value="batch", help="A batched data step: each batch its own transaction.")
+@click.option("--from-diff", "from_diff", is_flag=True, help="Write what the database (--dsn) has and the migrations "
+              "do not build as new steps and their rollbacks (as many as the changes need: index drops, the "
+              "transactional changes, index builds, validations). Then `adopt --phase N` records them there.")
+@click.option("--compare-phase", type=int, help="With --from-diff: compare with what phases up to N build "
+              "(default: the newest phase the database's history says is applied).")
+@DSN
 @handles_errors
-def new(project, name, phase, kind):
+def new(project, name, phase, kind, from_diff, compare_phase, dsn):
     """Write the next numbered migration NAME (snake_case) and its rollback, from the header template."""
+    if from_diff:
+        _new_from_diff(project, name, phase, kind, compare_phase, dsn)
+        return
+    if compare_phase is not None:
+        raise BadInput("--compare-phase goes with --from-diff")
     from ..scaffold import new_migration
 
     for path in new_migration(project, name, phase=phase, kind=kind or "plain"):
         out().print(f"wrote {path}", markup=False)
+
+
+def _new_from_diff(project, name, phase, kind, compare_phase, dsn):
+    from ..adopt.from_diff import new_from_diff
+
+    if kind:
+        raise BadInput(f"--from-diff writes the steps the changes need; --{kind} goes without it")
+    capture = new_from_diff(target_of(dsn), name, phase, compared=compare_phase, settings=plain_settings(project))
+    for path in capture.written:
+        out().print(f"wrote {path}", markup=False)
+    if not capture.written and not capture.not_generated:
+        out().print(f"nothing to write: {capture.database} is what phases {capture.phases[0]}-{capture.phases[-1]} "
+                    "build", markup=False)
+    for said in capture.not_generated:
+        err().print(f"not written (a human decides): {said}", markup=False)
+    if capture.not_generated:
+        sys.exit(FINDINGS)
 
 
 @click.command()
@@ -95,7 +124,9 @@ def convert(tool, source, into, grouping, as_json):
 @handles_errors
 def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fixes, new_tables, dsn):
     """sqlfluff style, lock-safety rules on the parsed SQL, and plan structure. Exit 1 on findings.
-    A project without .sqlfluff gets the toolkit's own style settings (PostgreSQL dialect)."""
+    A project without .sqlfluff gets the toolkit's own style settings (PostgreSQL dialect). With --dsn on the
+    command line and plpgsql_check on that server, every PL/pgSQL function the phases define is checked by it
+    on a scratch database (the role needs CREATEDB)."""
     from ..lint import fix, lint
     from ..lint.changes import changed_files
     from ..lint.formats import FORMATS
@@ -113,7 +144,7 @@ def lint_command(project, output, as_json, pg_major, no_style, changed, apply_fi
         for path, why in left:
             err().print(f"toolkit: left {path} alone: {why}", markup=False)
     result = lint(project, pg_major=pg_major, style=not no_style, only=only, new_tables=new_tables,
-                  applied=applied if given else None)
+                  applied=applied if given else None, functions_on=target_of(dsn) if dsn and given else None)
     for line in result.notes:
         err().print(f"toolkit: {line}", markup=False)
     if as_json or output == "json":

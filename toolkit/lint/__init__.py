@@ -18,6 +18,7 @@ from ..plan import LEVELS_FOLDER, read_plan
 from ..plan.files import check_readable
 from ..plan.sql import Script, read_script
 from .changes import fixable
+from .plpgsql_check import check_functions
 from .rules import RULES, Finding
 from .safety import check_script, position
 from .schema import KnownSchema
@@ -50,13 +51,14 @@ def _readable(path: Path) -> bool:
 
 
 def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: set[str] | None = None,
-         new_tables: str = "migration", applied: set[str] | None = None) -> LintReport:
+         new_tables: str = "migration", applied: set[str] | None = None, functions_on=None) -> LintReport:
     """Every finding of the project. With `only` (project-relative paths, e.g. from --changed REV), sqlfluff
     runs on those files alone and only their findings are kept; the other rules still read the whole plan,
     which is what tells them what the earlier migrations built. A table is new (empty, unused: its indexes and
     constraints may lock it) only in the migration that creates it; with `new_tables="phase"` anywhere in its
     phase, and with `applied` (the names a database's history holds) in a phase none of whose migrations that
-    database has applied."""
+    database has applied. `functions_on` (a Target): plpgsql_check checks the PL/pgSQL functions the phases
+    define, built on a scratch database of that server, where it has the extension (plpgsql_check.py)."""
     if new_tables not in NEW_TABLES:
         raise BadInput(f"--new-tables: one of {', '.join(NEW_TABLES)}, not {new_tables!r}")
     root = Path(root).absolute()
@@ -79,12 +81,18 @@ def lint(root: Path | str = ".", pg_major: int = 15, style: bool = True, only: s
                 report.findings.append(Finding(f"validation/{phase.number:02d}_{when}.sql", 1, 1, rule,
                                                f"phase {phase.number}: {RULES[rule].message}"))
 
+    checked = {}
+    if functions_on is not None and problems:
+        report.notes.append("plpgsql_check did not run: the plan has problems, so its phases cannot be built")
+    elif functions_on is not None:
+        checked, note = check_functions(functions_on, plan, root)
+        report.notes.append(note)
     unapplied = {p.number for p in plan.phases if applied is not None and not any(m.name in applied
                                                                                for m in p.migrations)}
     for script, is_rollback, schema, phase in _in_plan_order(plan):
         whole_phase_new = new_tables == "phase" or phase in unapplied
-        found = _safety_findings(script, root, is_rollback, pg_major, schema, phase, whole_phase_new)
-        _apply_suppressions(report, script, root, found)
+        found = list(_safety_findings(script, root, is_rollback, pg_major, schema, phase, whole_phase_new))
+        _apply_suppressions(report, script, root, found + ([] if is_rollback else checked.get(script.path, [])))
 
     report.files = len(paths)
     if style_findings:

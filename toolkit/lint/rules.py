@@ -138,6 +138,16 @@ SAFETY = [
          "Fix the body; the message says what the PL/pgSQL parser met."),
 ]
 
+# Rules that need a server: `lint --dsn` (tests/test_lint_plpgsql_check.py has their cases)
+SERVER = [
+    Rule("plpgsql-check",
+         "plpgsql_check found a problem in a PL/pgSQL function (lint --dsn, where the server has plpgsql_check)",
+         "PostgreSQL checks a body's SQL only when the function runs: a wrong column, table or type, or a missing "
+         "RETURN, fails in production the first time that line is reached.",
+         "Fix the function; or, where the finding is wrong (dynamic SQL it cannot see through), "
+         "`-- toolkit:allow plpgsql-check because ...` above its CREATE FUNCTION."),
+]
+
 STRUCTURE = [
     Rule("plan", "file cannot be part of the plan",
          "The runner refuses the whole plan while one file is wrong (missing rollback, orphan rollback, "
@@ -164,7 +174,7 @@ SUPPRESSION = [
          "Write `-- toolkit:allow RULE-ID because ...` with a known rule id."),
 ]
 
-RULES = {rule.id: rule for rule in SAFETY + STRUCTURE + SUPPRESSION}
+RULES = {rule.id: rule for rule in SAFETY + SERVER + STRUCTURE + SUPPRESSION}
 
 
 def rules_markdown() -> str:
@@ -174,4 +184,5 @@ def rules_markdown() -> str:
         return "\n".join(rows + [f"| `{r.id}` | {r.message} | {r.why} | {r.fix} |" for r in rules])
 
     return (f"### Safety rules\n\n{table(SAFETY)}\n\n"
+            f"### With a server (`--dsn`)\n\n{table(SERVER)}\n\n"
             f"### Structure and suppression rules\n\n{table(STRUCTURE + SUPPRESSION)}\n")

@@ -359,3 +359,16 @@ def test_set_not_null_after_a_check_added_not_valid_in_an_earlier_migration_and_
     assert [f.rule for f in lint(project(files), style=False).findings] == []
     files["migrations/0102_set.sql"] = "ALTER TABLE accounts ALTER COLUMN name SET NOT NULL;\n"  # never validated
     assert [f.rule for f in lint(project(files), style=False).findings] == ["set-not-null-without-check"]
+
+
+def test_rows_of_a_data_dump_share_one_tree_and_each_finding_keeps_its_own_line(project):
+    from toolkit.plan.sql import parse_statements
+
+    column = "c" * 70  # longer than PostgreSQL's 63 bytes: identifier-too-long on every row
+    rows = "".join(f"INSERT INTO accounts (id, {column}) VALUES ({n}, 'row {n}');\n" for n in range(1, 4))
+    statements = parse_statements(rows, Path("rows.sql"))
+    assert [s.shared_node for s in statements] == [False, True, True]
+    assert statements[1].node is statements[0].node and statements[2].text.endswith("VALUES (3, 'row 3')")
+    files = {**BASE, **PHASE_1_CHECKS, "migrations/0102_rows.sql": rows, "rollbacks/0102_rows.sql": "SELECT 1;\n"}
+    found = [(f.line, f.rule) for f in lint(project(files), style=False).findings if f.path.endswith("0102_rows.sql")]
+    assert found == [(1, "identifier-too-long"), (2, "identifier-too-long"), (3, "identifier-too-long")]

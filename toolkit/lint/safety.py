@@ -281,7 +281,7 @@ def _walk(node) -> Iterator:
 
 
 def position(script: Script, statement: Statement, hit: Hit) -> tuple[int, int]:
-    if hit.location is None or hit.location < 0:
+    if hit.location is None or hit.location < 0 or statement.shared_node:  # a shared tree's are another row's
         return statement.line, statement.column
-    line = line_at(script.text, hit.location)
-    return line, hit.location - script.text.rfind("\n", 0, hit.location)
+    location = statement.offset + hit.location
+    return line_at(script.text, location), location - script.text.rfind("\n", 0, location)

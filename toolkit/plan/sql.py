@@ -8,20 +8,20 @@ AST, never from a comment an author may forget.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pglast import ast, enums, parse_sql
+from pglast import ast, enums
 from pglast.parser import ParseError
 
 from ..errors import PlanError
 from .files import read_sql_file
 from .lock_modes import MODES, TableLock, foreign_key_parents, taken_by
 from .rerun import idempotent
+from .text import first_token, line_at, statement_trees
 
 # Statements PostgreSQL refuses to run inside a transaction block (VACUUM: see _never_in_transaction).
 _NEVER_IN_TRANSACTION = (ast.CreatedbStmt, ast.DropdbStmt, ast.AlterSystemStmt)
@@ -59,6 +59,8 @@ class Statement:
     # otherwise hold it while it waits for a writer that is about to insert the child.
     locks_first: tuple[tuple[str | None, str], ...] = ()
     locks: tuple[TableLock, ...] = ()  # the table locks it takes (toolkit/plan/lock_modes.py)
+    offset: int = 0  # where in the file its tree's locations count from
+    shared_node: bool = False  # its tree is an earlier row's of the same shape (its locations are that one's)
 
     @property
     def kind(self) -> str:
@@ -213,19 +215,11 @@ def _require_resumable(statements: tuple[Statement, ...], path: Path, problems: 
                                             "of its own", statement.line, rule="concurrent-not-alone"))
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_sql(text: str):
-    """pglast's tree of a text. Building it is most of reading a plan, and a process may read the same texts
-    again (a fleet runner planning each target, a test suite copying the project): each text is parsed once.
-    The trees are only read, never changed."""
-    return parse_sql(text)
-
-
 def parse_statements(text: str, path: Path, problems: list | None = None) -> tuple[Statement, ...]:
     """The file's statements; a syntax error raises, every other problem goes to `problems` (None: raise it)."""
     problems_here = [] if problems is None else problems
     try:
-        raw_statements = _parse_sql(text)
+        raw_statements = statement_trees(text)
     except ParseError as exc:
         message, location = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
         if location is None:  # "at end of input": pglast gives no position; the statement is cut off at the end
@@ -235,22 +229,20 @@ def parse_statements(text: str, path: Path, problems: list | None = None) -> tup
 
     statements = []
     previous_end = 0
-    for raw in raw_statements:
-        start = raw.stmt_location
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
+    for start, end, node, shared in raw_statements:
         body_start = first_token(text, start, end)
-        leading = text[previous_end:body_start]
-        previous_end = end + 1  # skip the ';'
+        leading = re.sub(r"^\s*;", "", text[previous_end:body_start])  # what follows the ';' before
+        previous_end = end
         statement = _classify(
             text=text[body_start:end].strip(),
             line=line_at(text, body_start),
             column=body_start - text.rfind("\n", 0, body_start),
             leading_comments=leading,
-            node=raw.stmt,
+            node=node,
             path=path,
             problems=problems_here,
         )
-        statements.append(statement)
+        statements.append(replace(statement, offset=start, shared_node=shared))
     if problems is None and problems_here:
         raise problems_here[0]
     return tuple(statements)
@@ -372,28 +364,3 @@ def _require_idempotent(node: ast.Node, path: Path, line: int, problems: list) -
     if isinstance(node, ast.IndexStmt) and not node.idxname:
         problems.append(PlanError(path, "CREATE INDEX CONCURRENTLY needs an explicit index name (a rerun looks "
                                         "it up by name)", line))
-
-
-_COMMENT_OR_SPACE = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)", re.S)
-
-
-def first_token(text: str, start: int, end: int) -> int:
-    pos = start
-    while pos < end:
-        match = _COMMENT_OR_SPACE.match(text, pos)
-        if not match or match.end() == pos:
-            break
-        pos = match.end()
-    return pos
-
-
-def line_at(text: str, offset: int | None) -> int:
-    """The line of an offset (None: the end). A file's statements ask once each: counting the newlines before
-    each one from the start made a 250,000-statement file take minutes."""
-    offset = len(text) if offset is None else max(0, min(offset, len(text)))
-    return bisect.bisect_left(_newlines(text), offset) + 1
-
-
-@functools.lru_cache(maxsize=16)
-def _newlines(text: str) -> list[int]:
-    return [match.start() for match in re.finditer("\n", text)]

@@ -45,6 +45,8 @@ class FileContext:
     emptied_tables: set[str] = field(default_factory=set)  # TRUNCATE or DELETE without WHERE earlier in the file
     not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, constraint) -> column
     validated_not_null: set[tuple[str, str]] = field(default_factory=set)  # (table, column)
+    # per tree, what the rules below look for in it: a data dump's rows share one tree (plan/text.py)
+    seen_in_tree: dict[int, tuple] = field(default_factory=dict)
 
     def existing(self, relation: ast.RangeVar) -> bool:
         if relation.relname in self.created_tables:
@@ -83,7 +85,10 @@ def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]
         yield Hit("truncate-cascade", ", ".join(r.relname for r in node.relations))
     if _rewrites_under_lock(node):
         yield Hit("table-rewrite", "VACUUM FULL" if isinstance(node, ast.VacuumStmt) else "CLUSTER")
-    yield from _identifier_hits(statement)
+    notable, long_names = context.seen_in_tree.get(id(node)) or context.seen_in_tree.setdefault(id(node), (
+        tuple(c for c in _walk(node) if isinstance(c, ast.ColumnDef) or _is_not_in_subquery(c)),
+        tuple(_identifier_hits(statement))))  # rows of one shape have the same names
+    yield from long_names
     if isinstance(node, ast.AlterTableStmt):
         yield from _alter_table_hits(node, context)
     if isinstance(node, ast.RenameStmt) and node.renameType in (enums.ObjectType.OBJECT_TABLE,
@@ -93,7 +98,7 @@ def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]
         yield from _primary_key_hits(node)
     if isinstance(node, (ast.CreateFunctionStmt, ast.DoStmt)):
         yield from _plpgsql_hits(statement)
-    for child in _walk(node):
+    for child in notable:
         if isinstance(child, ast.ColumnDef):
             yield from _type_hits(child)
         if _is_not_in_subquery(child) and not _yields_no_null(child.args[0].subselect, context):

@@ -223,3 +223,21 @@ def test_the_docs_site_of_hostile_names_links_and_loads_in_chromium_like_any_oth
     result = toolkit("docs", "--out", str(tmp_path / "site"), project=hostile)
     assert result.exit_code == OK, result.output
     _every_link_resolves_and_chromium_loads_every_page_quietly(tmp_path / "site")
+
+
+def test_a_phase_page_lists_the_columns_it_adds_to_earlier_tables_and_the_indexes_it_builds(platform, tmp_path):
+    site = tmp_path / "site"
+    assert run(platform, "docs", "--out", str(site)).exit_code == OK
+    phase_6 = (site / "phase-6.html").read_text()
+    section = phase_6.split("Columns it adds to earlier tables, and indexes it builds")[1].split("<h2>")[0]
+    assert "subscription_plans</a>.product_id" in section and "0613_subscription_plan_products" in section
+    phase_3 = (site / "phase-3.html").read_text()
+    assert "idx_ai_sessions_user_status" in phase_3.split("indexes it builds")[1].split("<h2>")[0]
+
+
+def test_a_primary_keys_index_is_attributed_to_the_migration_that_made_its_constraint(platform, tmp_path):
+    site = tmp_path / "site"
+    assert run(platform, "docs", "--out", str(site)).exit_code == OK
+    indexes = (site / "table-users.html").read_text().split("<h2>Indexes</h2>")[1].split("<h2>")[0]
+    row = next(r for r in indexes.split("<tr>") if ">users_pkey<" in r)
+    assert "0003_users" in row

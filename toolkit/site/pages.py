@@ -77,10 +77,27 @@ def phase_page(phase, planned, picture: str, diagram, made) -> str:
     adds = [_table_link(t.name) for t in sorted(diagram.tables.values(), key=lambda t: t.name)
             if t.origin and t.origin.phase == phase.number]
     body = (f"<p>{len(phase.migrations)} migrations; creates {', '.join(adds) or 'no table'}.</p>"
-            "<h2>What it adds (highlighted) and one foreign key around it</h2><div class='erd'>" + picture + "</div>"
+            + _columns_and_indexes(phase.number, diagram, made)
+            + "<h2>What it adds (highlighted) and one foreign key around it</h2><div class='erd'>" + picture + "</div>"
             "<h2>Checks</h2>" + _table(["when", "check", "query"], checks)
             + "<h2>Migrations</h2>" + "".join(parts))
     return _page(f"Phase {phase.number}", body)
+
+
+def _columns_and_indexes(number: int, diagram, made) -> str:
+    """The columns a phase adds to tables made before it, and the indexes it builds, each with its migration."""
+    tables = {t.name: t for t in diagram.tables.values()}
+    rows = []
+    for (kind, name), origin in sorted(made.items(), key=lambda item: (item[1].migration, item[0])):
+        if origin.phase != number or kind not in ("column", "index"):
+            continue
+        owner = name.rsplit(".", 1)[0]
+        if kind == "column" and owner in tables and tables[owner].origin and tables[owner].origin.phase != number:
+            rows.append(["column", f"{_table_link(owner)}.{escape(name.rsplit('.', 1)[1])}", _origin(origin)])
+        elif kind == "index":
+            rows.append(["index", escape(name.removeprefix("public.")), _origin(origin)])
+    return ("<h2>Columns it adds to earlier tables, and indexes it builds</h2>"
+            + _table(["what", "name", "created by"], rows)) if rows else ""
 
 
 def table_page(table, inspection, made, estimate, diagram) -> str:
@@ -99,7 +116,7 @@ def table_page(table, inspection, made, estimate, diagram) -> str:
     on_table = re.compile(rf" ON (ONLY )?({re.escape(schema)}\.)?{re.escape(short)} USING ")
     indexes = [[escape(full.split(".", 1)[1]), escape(a["definition"]),
                 "valid" if a.get("valid", True) else "<span class='bad'>INVALID</span>",
-                _origin(made.get(("index", full)))]
+                _origin(made.get(("index", full)) or made.get(("key", full.split(".", 1)[1])))]  # a key's own index
                for full, a in sorted(inspection.objects.get("index", {}).items()) if on_table.search(a["definition"])]
     attributes = inspection.objects["table"][name]
     policies = [[escape(full[len(prefix):]), escape(str(a.get("command"))), escape(a.get("using") or ""),

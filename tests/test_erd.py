@@ -241,3 +241,17 @@ def test_a_primary_keys_index_is_attributed_to_the_migration_that_made_its_const
     indexes = (site / "table-users.html").read_text().split("<h2>Indexes</h2>")[1].split("<h2>")[0]
     row = next(r for r in indexes.split("<tr>") if ">users_pkey<" in r)
     assert "0003_users" in row
+
+
+def test_the_front_pages_erd_is_a_map_a_box_per_phase_each_table_a_link_to_its_page(platform, tmp_path):
+    site = tmp_path / "site"
+    assert run(platform, "docs", "--out", str(site)).exit_code == OK
+    if "<svg" not in (site / "index.html").read_text():
+        needs("dot")
+    erd = (site / "index.html").read_text().split("<div class='erd'>")[1].split("</div>")[0]
+    boxes = [n for n in range(ALL_PHASES) if f">phase {n}<" in erd]
+    assert len(boxes) == ALL_PHASES - 1 and 2 not in boxes  # a box per phase that creates tables (2 moves data)
+    tables, _ = catalog(platform)
+    links = set(re.findall(r'xlink:href="(table-[^"]+\.html)"', erd))
+    assert len(links) == len(tables) and all((site / link).exists() for link in links)
+    assert "timestamp with time zone" not in erd  # names only: the columns are on each table's page

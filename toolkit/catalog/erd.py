@@ -264,20 +264,31 @@ def _type(kind: str) -> str:
 _NEW, _FADED, _PLAIN = "#d62728", "#b0b0b0", "#333333"
 
 
-def dot(diagram: Diagram) -> str:
+def dot(diagram: Diagram, overview=None) -> str:
+    """DOT of the diagram. `overview` (a function giving each table's page): a map of the whole schema, each
+    table a name linking to its page, grouped in a box per phase that created it; without columns, which at
+    fifty tables made one diagram too small to read at page width."""
     lines = ["digraph erd {", '    graph [rankdir=LR, fontname="Helvetica", fontsize=10];',
              '    node [shape=plain, fontname="Helvetica", fontsize=10];',
              '    edge [fontname="Helvetica", fontsize=8, arrowhead=crow, arrowtail=none];']
+    groups: dict[str, list[str]] = {}
     for name, table in sorted(diagram.tables.items()):
-        colour = _NEW if diagram.highlighted(table) else _PLAIN if name in diagram.focus else _FADED
+        full = name in diagram.focus and overview is None
+        colour = _NEW if diagram.highlighted(table) else _PLAIN if full or overview else _FADED
         where = f"phase {table.origin.phase}, {table.origin.migration}" if table.origin else "not made by a migration"
         rows = "".join(f'<tr><td align="left">{_html(column)}</td><td align="left">{_html(kind)}</td>'
-                       f'<td>{keys}</td></tr>' for column, kind, keys in table.columns) if name in diagram.focus \
-            else ""
-        lines.append(f'    "{_entity(name)}" [label=<<table border="1" cellborder="0" color="{colour}">'
-                     f'<tr><td colspan="3" bgcolor="{colour}"><font color="white"><b>{_html(table.short)}</b>'
-                     f'</font></td></tr><tr><td colspan="3"><font point-size="8">{_html(where)}</font></td></tr>'
-                     f'{rows}</table>>];')
+                       f'<td>{keys}</td></tr>' for column, kind, keys in table.columns) if full else ""
+        link = f', URL="{_dot_text(overview(name))}", tooltip="{_dot_text(where)}"' if overview else ""
+        groups.setdefault(f"phase {table.origin.phase}" if overview and table.origin else "", []).append(
+            f'    "{_entity(name)}" [label=<<table border="1" cellborder="0" color="{colour}">'
+            f'<tr><td colspan="3" bgcolor="{colour}"><font color="white"><b>{_html(table.short)}</b>'
+            f'</font></td></tr>'
+            + ("" if overview else f'<tr><td colspan="3"><font point-size="8">{_html(where)}</font></td></tr>')
+            + f'{rows}</table>>{link}];')
+    for group, nodes in sorted(groups.items(), key=lambda g: (g[0] == "", len(g[0]), g[0])):
+        if group:
+            lines += [f'    subgraph "cluster_{_entity(group)}" {{', f'    label="{group}"; color="{_FADED}";']
+        lines += nodes + (["    }"] if group else [])
     for key in diagram.keys:
         new = diagram.highlighted(key)
         colour = _NEW if new else _PLAIN if key.child in diagram.focus and key.parent in diagram.focus else _FADED
@@ -297,13 +308,14 @@ def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def svg(diagram: Diagram) -> str:
-    """DOT rendered by Graphviz's `dot`."""
+def svg(diagram: Diagram, overview=None) -> str:
+    """DOT rendered by Graphviz's `dot` (`overview`: see dot)."""
     program = shutil.which("dot")
     if program is None:
         raise BadInput("--format svg needs Graphviz's dot, which is not installed (Debian: apt-get install "
                        "graphviz); --format mermaid needs nothing")
-    rendered = subprocess.run([program, "-Tsvg"], input=dot(diagram), capture_output=True, text=True, check=False)
+    rendered = subprocess.run([program, "-Tsvg"], input=dot(diagram, overview), capture_output=True, text=True,
+                              check=False)
     if rendered.returncode != 0:
         raise BadInput(f"dot could not draw the diagram: {rendered.stderr.strip()}")
     return rendered.stdout

@@ -46,15 +46,15 @@ def build_site(target: Target, out: Path, *, settings: Settings = Settings()) ->
     out.mkdir(parents=True, exist_ok=True)
     can_draw = shutil.which("dot") is not None
 
-    def picture(which: drawing.Diagram) -> str:
+    def picture(which: drawing.Diagram, overview=None) -> str:
         if can_draw:
-            svg = drawing.svg(which)
+            svg = drawing.svg(which, overview)
             return svg[svg.index("<svg"):]  # inline, without the XML prologue
         return "".join(f"<li>{escape(k.child)} &rarr; {escape(k.parent)} ({escape(k.columns)}, ON DELETE "
                        f"{k.on_delete})</li>" for k in which.keys).join(("<ul class='keys'>", "</ul>"))
 
     pages = [out / "index.html"]
-    pages[0].write_text(index_page(plan, diagram, picture(diagram)))
+    pages[0].write_text(index_page(plan, diagram, picture(diagram, overview=page_of)))  # a map of the schema
     for phase in plan.phases:
         try:
             around = drawing.narrow(diagram, phase=phase.number, hops=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pglast import ast, enums
@@ -241,14 +241,16 @@ def parse_statements(text: str, path: Path, problems: list | None = None) -> tup
             node=node,
             path=path,
             problems=problems_here,
+            offset=start,
+            shared_node=shared,
         )
-        statements.append(replace(statement, offset=start, shared_node=shared))
+        statements.append(statement)
     if problems is None and problems_here:
         raise problems_here[0]
     return tuple(statements)
 
 
-def _classify(text, line, column, leading_comments, node, path, problems) -> Statement:
+def _classify(text, line, column, leading_comments, node, path, problems, offset=0, shared_node=False) -> Statement:
     directives = _directives(leading_comments, path, line, problems)
     concurrent = is_concurrent(node)
     if concurrent:
@@ -273,6 +275,8 @@ def _classify(text, line, column, leading_comments, node, path, problems) -> Sta
         keyset=batched and _keyset(node, text, path, line, problems),
         locks_first=foreign_key_parents(node) if isinstance(node, ast.AlterTableStmt) else (),
         locks=taken_by(node),
+        offset=offset,
+        shared_node=shared_node,
     )
 
 

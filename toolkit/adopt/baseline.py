@@ -25,6 +25,7 @@ from pglast.stream import RawStream
 from psycopg.conninfo import make_conninfo
 
 from ..catalog.bookkeeping import find_bookkeeping
+from ..catalog.ddl import ident
 from ..connection import Target
 from ..errors import BadInput, ToolkitError
 from ..local_server import find_bindir
@@ -146,11 +147,9 @@ def _populated(statement) -> str:
 
 
 def _name(parts) -> str:
-    return ".".join(_quoted(part.sval if hasattr(part, "sval") else part) for part in parts)
+    return ".".join(ident(part.sval if hasattr(part, "sval") else part) for part in parts)
 
 
-def _quoted(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
 def _relation(relation: ast.RangeVar) -> str:
@@ -177,13 +176,13 @@ _DROPS = {
     ast.CreateStmt: ("TABLE", lambda n: _relation(n.relation)),
     ast.ViewStmt: ("VIEW", lambda n: _relation(n.view)),
     ast.CreateSeqStmt: ("SEQUENCE", lambda n: _relation(n.sequence)),
-    ast.CreateSchemaStmt: ("SCHEMA", lambda n: _quoted(n.schemaname)),
-    ast.CreateExtensionStmt: ("EXTENSION", lambda n: _quoted(n.extname)),
+    ast.CreateSchemaStmt: ("SCHEMA", lambda n: ident(n.schemaname)),
+    ast.CreateExtensionStmt: ("EXTENSION", lambda n: ident(n.extname)),
     ast.CreateEnumStmt: ("TYPE", lambda n: _name(n.typeName)),
     ast.CreateRangeStmt: ("TYPE", lambda n: _name(n.typeName)),
     ast.CompositeTypeStmt: ("TYPE", lambda n: _relation(n.typevar)),
     ast.CreateDomainStmt: ("DOMAIN", lambda n: _name(n.domainname)),
-    ast.CreateEventTrigStmt: ("EVENT TRIGGER", lambda n: _quoted(n.trigname)),
+    ast.CreateEventTrigStmt: ("EVENT TRIGGER", lambda n: ident(n.trigname)),
 }
 
 
@@ -208,9 +207,9 @@ def _undo(node: ast.Node):
         for command in node.cmds or ():
             if command.subtype == enums.AlterTableType.AT_AddConstraint and \
                     command.def_.contype == enums.ConstrType.CONSTR_FOREIGN:
-                undo.append(f"ALTER TABLE {table} DROP CONSTRAINT {_quoted(command.def_.conname)}")
+                undo.append(f"ALTER TABLE {table} DROP CONSTRAINT {ident(command.def_.conname)}")
             elif command.subtype == enums.AlterTableType.AT_ColumnDefault and command.def_ is not None:
-                undo.append(f"ALTER TABLE {table} ALTER COLUMN {_quoted(command.name)} DROP DEFAULT")
+                undo.append(f"ALTER TABLE {table} ALTER COLUMN {ident(command.name)} DROP DEFAULT")
         return undo or None
     return "" if isinstance(node, _NO_INVERSE) else None
 

@@ -102,7 +102,7 @@ class _Planner:
         self.composites = {name for side in (self.have, self.want) for name, a in side.get("type", {}).items()
                            if a.get("kind") == "c"}
         # a primary key's, unique or exclusion constraint's index carries the constraint's name: changed with it
-        self.constraint_indexes = {f"{d.name.split('.', 1)[0]}.{d.name.rsplit('.', 1)[-1]}" for d in found
+        self.constraint_indexes = {self._index_of(d.name) for d in found
                                    if d.kind == "constraint" and self._owns_index(d.name)}
 
     def add(self, step: str, rank: int, name: str, said: str, do, undo, irreversible: str = "") -> None:

@@ -81,6 +81,34 @@ SELECT count(*) AS invalid_indexes FROM pg_index WHERE NOT indisvalid;
 """,
 }
 
+_PGTAP_CHECKS = {
+    "pre": """\
+-- Checks before the phase, in pgTAP (https://pgtap.org): each test is a check, and a failing one stops
+-- the phase before it changes anything. The file runs in one transaction that is rolled back.
+-- The database needs pgTAP: CREATE EXTENSION pgtap (Debian: postgresql-NN-pgtap).
+SELECT plan(1);
+
+SELECT is_empty(
+    'SELECT indexrelid FROM pg_index WHERE NOT indisvalid',
+    'no INVALID index (a failed concurrent build) is left over'
+);
+
+SELECT finish();
+""",
+    "post": """\
+-- Checks after the phase, in pgTAP: what it promises (has_table, col_not_null, fk_ok, results_eq, ...).
+-- A failing test rolls the phase back.
+SELECT plan(1);
+
+SELECT is_empty(
+    'SELECT indexrelid FROM pg_index WHERE NOT indisvalid',
+    'no INVALID index (a failed concurrent build) is left over'
+);
+
+SELECT finish();
+""",
+}
+
 _PROJECT_FILE = """\
 # This project's defaults for toolkit's options: a key is an option's long name without the dashes; a key at
 # the top applies to every command that has it, a table ([apply], [fleet.apply]) to one command. The command
@@ -123,9 +151,12 @@ undoing exactly it; `validation/PP_pre.sql` and `PP_post.sql` hold the phase's c
 """
 
 
-def init_project(directory: Path | str = ".") -> list[Path]:
-    """Writes the layout into `directory` and returns what it wrote; refuses a folder holding migrations."""
+def init_project(directory: Path | str = ".", checks: str = "queries") -> list[Path]:
+    """Writes the layout into `directory` and returns what it wrote; refuses a folder holding migrations.
+    checks="pgtap": the check templates are pgTAP files (the database then needs `CREATE EXTENSION pgtap`)."""
     root = Path(directory)
+    if checks not in ("queries", "pgtap"):
+        raise BadInput(f"--checks: queries or pgtap, not {checks!r}")
     for folder in ("migrations", "rollbacks"):
         if (root / folder).is_dir() and any((root / folder).glob("*.sql")):
             raise BadInput(f"{root / folder} already holds migrations: this is a project already "
@@ -135,7 +166,7 @@ def init_project(directory: Path | str = ".") -> list[Path]:
     written = []
     for folder in ("migrations", "rollbacks"):
         written += _write(root / folder / ".gitkeep", "")
-    for when, text in _CHECKS.items():
+    for when, text in (_PGTAP_CHECKS if checks == "pgtap" else _CHECKS).items():
         written += _write(root / "validation" / TEMPLATES_FOLDER / f"{when}.sql", text)
     written += _write(root / ".sqlfluff", DEFAULT_CONFIG)
     written += _write(root / ".pre-commit-config.yaml", _PRE_COMMIT)

@@ -19,13 +19,15 @@ from .options import DSN, PROJECT, json_option, plain_settings, target_of
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--checks", type=click.Choice(["queries", "pgtap"]), default="queries", show_default=True,
+              help="The check templates `new` copies into each phase: named queries, or pgTAP tests.")
 @handles_errors
-def init(directory):
+def init(directory, checks):
     """Start a project in DIRECTORY: migrations/, rollbacks/, validation/ (with check templates), .sqlfluff and a
     pre-commit snippet. Refuses a folder that already holds migrations."""
     from ..scaffold import init_project
 
-    for path in init_project(directory):
+    for path in init_project(directory, checks=checks):
         out().print(f"wrote {path}", markup=False)
 
 

@@ -69,6 +69,9 @@ class ConsoleProgress(Progress):
         self.console.print(f"  {when}-checks: [{colour}]{len(results) - len(failed)}/{len(results)} passed[/]")
         for r in failed:
             self.console.print(f"    [red]FAIL[/] {r.describe()}", highlight=False)
+        for r in results:
+            if r.skipped:
+                self.console.print(f"    [yellow]SKIP[/] {r.describe()}", highlight=False)
 
     def key_queries_measured(self, phase, when, measurements):
         measured = {name: m for name, m in measurements.items() if hasattr(m, "median_ms")}
@@ -133,7 +136,7 @@ def print_checks(console: Console, results: list) -> None:
     for column in ("phase", "when", "check", "result", "ms", "where"):
         table.add_column(column)
     for r in results:
-        verdict = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+        verdict = "[yellow]skipped[/]" if r.skipped else "[green]pass[/]" if r.passed else "[red]FAIL[/]"
         table.add_row(str(r.check.phase), r.check.when, r.check.name, verdict, str(r.duration_ms),
                       f"{r.check.path}:{r.check.line}")
     console.print(table)
@@ -191,7 +194,10 @@ def print_history(console: Console, entries) -> None:
     rows = [("when", "action", "outcome", "phase", "migration / check", "ms", "who", "detail")]
     for e in entries:
         who = "@".join(part for part in (e.os_user, e.client_host) if part)
-        who = f"{e.db_role or '?'} ({who}, toolkit {e.toolkit_version})" if who else (e.db_role or "?")
+        role = e.db_role or "?"
+        if e.session_role and e.session_role != e.db_role:
+            role = f"{e.session_role} as {role}"
+        who = f"{role} ({who}, {e.application_name or 'toolkit'} {e.toolkit_version})" if who else role
         rows.append((f"{e.recorded_at:%Y-%m-%d %H:%M:%S}", e.action, e.outcome,
                      "" if e.phase is None else str(e.phase), e.migration or e.check_name or "",
                      "" if e.duration_ms is None else str(e.duration_ms), who,

@@ -26,7 +26,9 @@ from ..errors import BadInput, Irreversible, PlanError
 from .sql import Script, Statement, read_script, unparsed_script
 
 MIGRATION_NAME = re.compile(r"^(?P<phase>\d{2})(?P<step>\d{2})_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
-CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)\.sql$")
+CHECK_FILE_NAME = re.compile(r"^(?P<phase>\d{2})_(?P<when>pre|post)(?:_(?P<label>[a-z0-9]+(?:_[a-z0-9]+)*))?\.sql$")
+# pgTAP, said (else a plan(N) / no_plan() call says it); `if-installed`: skipped where pgTAP is not, not refused
+PGTAP = re.compile(r"^\s*--\s*toolkit:pgtap(?P<optional>\s+if-installed)?\s*$", re.M)
 CHECK_NAME = re.compile(r"--\s*check:\s*(?P<name>[a-z0-9_]+)\s*(?:\n|$)")
 # A check that passes when it runs without error (Sqitch's verify scripts): `-- expect: no error` under its name.
 EXPECT_NO_ERROR = re.compile(r"^\s*--\s*expect:\s*no error\s*$", re.M)
@@ -66,6 +68,10 @@ class Check:
     line: int
     sql: str
     passes_if_it_runs: bool = False
+    # a pgTAP file: its statements (line, text), run in order in one transaction that is rolled back; every
+    # `ok` / `not ok` they return is a check of its own (toolkit/runner/tap.py)
+    tap: tuple[tuple[int, str], ...] = ()
+    tap_if_installed: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,12 +303,13 @@ def _sql_files(folder: Path, problems: list[PlanError], subfolders: tuple[str, .
 
 def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> dict[tuple[int, str], tuple[Check, ...]]:
     checks = {}
-    for name, path in _sql_files(folder, problems, subfolders=(TEMPLATES_FOLDER,), required=False).items():
+    for name, path in sorted(_sql_files(folder, problems, subfolders=(TEMPLATES_FOLDER,), required=False).items()):
         match = CHECK_FILE_NAME.match(name)
         if KEYS_FILE_NAME.match(name):
             continue
         if not match:
-            problems.append(PlanError(path, "name does not fit PP_pre.sql, PP_post.sql, PP_keys.sql or keys.sql"))
+            problems.append(PlanError(path, "name does not fit PP_pre.sql, PP_post.sql (PP_post_LABEL.sql beside "
+                                            "them), PP_keys.sql or keys.sql"))
             continue
         phase = int(match["phase"])
         if phase not in phases:
@@ -310,13 +317,39 @@ def _load_checks(folder: Path, phases: set[int], problems: list[PlanError]) -> d
             continue
         script = _load(path, problems)
         loaded = []
-        for statement in script.statements if script else ():
+        if script and script.statements and _is_tap(script):
+            loaded = _tap_check(script, phase, match["when"], problems)
+        for statement in script.statements if script and not loaded else ():
             try:
                 loaded.append(_check(statement, phase, match["when"], path))
             except PlanError as problem:
                 problems.append(problem)
-        checks[(phase, match["when"])] = tuple(loaded)
+        checks[(phase, match["when"])] = checks.get((phase, match["when"]), ()) + tuple(loaded)
     return checks
+
+
+def _is_tap(script: Script) -> bool:
+    if PGTAP.search(script.text):
+        return True
+    for statement in script.statements:
+        node = statement.node
+        if isinstance(node, ast.SelectStmt):
+            calls = [t.val for t in node.targetList or ()] + [f[0] for r in node.fromClause or ()
+                                                              if isinstance(r, ast.RangeFunction) for f in r.functions]
+            if any(isinstance(c, ast.FuncCall) and c.funcname[-1].sval in ("plan", "no_plan") for c in calls):
+                return True
+    return False
+
+
+def _tap_check(script: Script, phase: int, when: str, problems: list[PlanError]) -> list[Check]:
+    """A pgTAP file as one Check: its tests are SELECTs of pgTAP's functions, and nothing else."""
+    if writes := [s for s in script.statements if not _is_read_only_query(s.node)]:
+        problems.append(PlanError(script.path, "a pgTAP file holds only SELECTs of its tests", writes[0].line))
+        return []
+    optional = PGTAP.search(script.text)
+    return [Check(name=script.path.stem, phase=phase, when=when, path=script.path, line=script.statements[0].line,
+                  sql=script.text, tap=tuple((s.line, s.text) for s in script.statements),
+                  tap_if_installed=bool(optional and optional["optional"]))]
 
 
 def _load_key_queries(folder: Path, phases: set[int], problems: list[PlanError]) -> dict:

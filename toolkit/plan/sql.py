@@ -284,8 +284,9 @@ def _classify(text, line, column, leading_comments, node, path, problems, offset
 _DIRECTIVE = re.compile(r"^\s*--\s*toolkit:(\S*)", re.M)
 # allow: a lint suppression (toolkit.lint reads its rule and reason); no-transaction: the file runs statement by
 # statement in autocommit (goose's NO TRANSACTION, dbmate's transaction:false, ...), read by read_script from
-# above the first statement; irreversible: a rollback that cannot be written (_irreversible).
-DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible"}
+# above the first statement; irreversible: a rollback that cannot be written (_irreversible); pgtap: a check file
+# of pgTAP tests (plan/__init__.py).
+DIRECTIVES = {"batch", "allow", "no-transaction", "irreversible", "pgtap"}
 BATCH_SIZE_SETTING = "toolkit.batch_size"
 BATCH_AFTER_SETTING = "toolkit.batch_after"  # the greatest key the batch before returned; '' before the first
 

@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..plan import Migration, Phase
 from .batches import Batching
-from .checks import CheckResult, run_checks
+from .checks import CheckResult, require_pgtap, run_checks
 from .executor import Executor, Timeouts
 from .history import History
 from .performance import measure, slowdowns, wrong_queries
@@ -78,6 +78,7 @@ class Session:
         return result
 
     def _pre_validate(self, phase: Phase, resuming: bool, result: PhaseResult) -> None:
+        require_pgtap(self.conn, phase.pre_checks + phase.post_checks)  # refused before anything runs
         if resuming:
             # After a crash or a data-level rollback the state the pre-checks describe is
             # gone by design; the post-checks still decide.

@@ -252,6 +252,7 @@ def test_history_says_who_applied_each_step_and_log_shows_it(toolkit, sql, proje
     assert {(r["db_role"], r["os_user"], r["client_host"]) for r in applied} == {
         (role, getpass.getuser(), socket.gethostname())}
     assert all(r["toolkit_version"] for r in applied)
+    assert {(r["session_role"], r["application_name"]) for r in applied} == {(role, "toolkit apply")}
     one = json.loads(toolkit("history", "--json", "--migration", "0102_t2", project=root).stdout)
     assert {r["migration"] for r in one} == {"0102_t2"}
     assert len(json.loads(toolkit("history", "--json", "--limit", "2", project=root).stdout)) == 2

@@ -104,6 +104,11 @@ ALTER TABLE toolkit.history ADD COLUMN IF NOT EXISTS db_role text, ADD COLUMN IF
 ALTER TABLE toolkit.history ALTER COLUMN db_role SET DEFAULT current_user;
 ALTER TABLE toolkit.applied_migrations ADD COLUMN IF NOT EXISTS applied_by text;
 ALTER TABLE toolkit.applied_migrations ALTER COLUMN applied_by SET DEFAULT current_user;
+""", """
+-- Who, further: the session's login role (current_user is the role a SET ROLE chose; a DBA logs in as
+-- herself and sets the owner role) and the connection's application_name (which tool, which CI job).
+ALTER TABLE toolkit.history ADD COLUMN IF NOT EXISTS session_role text DEFAULT session_user,
+    ADD COLUMN IF NOT EXISTS application_name text DEFAULT current_setting('application_name');
 """)
 
 
@@ -137,6 +142,8 @@ class HistoryEntry:
     os_user: str | None
     client_host: str | None
     toolkit_version: str | None
+    session_role: str | None = None  # the login role, where a SET ROLE made db_role another
+    application_name: str | None = None
 
 
 @dataclass(frozen=True)

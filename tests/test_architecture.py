@@ -21,7 +21,8 @@ LAYERS = [
     ("toolkit.catalog",),
     ("toolkit.runner",),
     ("toolkit.api",),
-    ("toolkit.lint", "toolkit.scaffold", "toolkit.convert", "toolkit.adopt", "toolkit.site", "toolkit.fleet"),
+    ("toolkit.lint", "toolkit.scaffold", "toolkit.convert", "toolkit.adopt", "toolkit.site", "toolkit.fleet",
+     "toolkit.rehearse"),
     ("toolkit.cli", "toolkit.__main__", "toolkit"),
 ]
 RANK = {room: layer for layer, rooms in enumerate(LAYERS) for room in rooms}

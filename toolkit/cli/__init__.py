@@ -31,7 +31,7 @@ from ..exit_codes import (  # noqa: F401
     SLOWDOWN_ROLLED_BACK,
     STEP_ROLLED_BACK,
 )
-from . import catalog, fleet, local, project, runner
+from . import catalog, fleet, local, project, rehearse, runner
 from .failures import OneLineErrors
 
 
@@ -43,7 +43,7 @@ def cli(traceback, quiet):
     """Phased PostgreSQL migrations with validation and automatic rollback."""
 
 
-for group in (runner, catalog, project, fleet, local):
+for group in (runner, catalog, project, fleet, local, rehearse):
     for command in group.COMMANDS:
         cli.add_command(command)
 cli.project_file = True  # toolkit.toml's defaults (cli/project_file.py)

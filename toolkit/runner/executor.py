@@ -186,15 +186,18 @@ class Executor:
                  budget: LockBudget | None = None) -> psycopg.Cursor:
         """Runs the statement (or `text`, a query built around it) and returns its cursor."""
         faults.boundary()
+        self.progress.statement_started(script, statement, self.conn)
+        started = time.monotonic()
         try:
             locks = statement.explicit_locks if budget else ()
             if not locks:
-                return self.conn.execute(text or statement.text)
-            with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
-                for lock in locks:
-                    self._lock(lock, budget)
-                self._set_lock_timeout(budget.seconds)  # locks it takes that are not read from its syntax tree
-                return self.conn.execute(text or statement.text)
+                cursor = self.conn.execute(text or statement.text)
+            else:
+                with self.conn.transaction():  # a LOCK holds to the end of a transaction: a savepoint, or its own
+                    for lock in locks:
+                        self._lock(lock, budget)
+                    self._set_lock_timeout(budget.seconds)  # locks it takes that are not read from its syntax tree
+                    cursor = self.conn.execute(text or statement.text)
         except psycopg.Error as exc:
             message = exc.diag.message_primary or " ".join(str(exc).split())
             if self.conn.broken:
@@ -207,6 +210,8 @@ class Executor:
                 notes += (f"the target runs PostgreSQL {version // 10000}.{version % 10000}; the toolkit's parser "
                           "(a newer major's grammar) read this statement, so it may need a newer server",)
             raise StepFailed(script.path, statement.line, exc.diag.sqlstate, message, notes) from exc
+        self.progress.statement_finished(script, statement, time.monotonic() - started, self.conn)
+        return cursor
 
     def _lock(self, lock: TableLock, budget: LockBudget) -> None:
         """Takes a lock the statement would take anyway, in the same mode, waiting at most what the transaction's

@@ -1,0 +1,187 @@
+"""What each statement of a rehearsal did, measured: the Progress the runner reports to while it applies and
+rolls back a phase on the scratch database.
+
+Between statements (the runner's statement_started / statement_finished, on its own connection and inside its
+transaction) it reads what only that connection sees: the WAL insert position (and on PostgreSQL 18 the
+backend's own WAL bytes and full-page images), the rows its transaction read and wrote
+(pg_stat_xact_user_tables: a statement in a transaction; an autocommit statement's rows are not counted), and
+every relation's relfilenode (a new one is a rewrite: ALTER ... TYPE, VACUUM FULL, CLUSTER, TRUNCATE). A
+sampler on a connection of its own reads pg_locks for the runner's backend every 10 ms: each relation lock,
+its mode, how long it was held (taken by the statement that was running when it was first seen, held until it
+was gone) and how long it waited ungranted; and the peak of temporary files (pg_ls_tmpdir, where the role may
+read it).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+
+from ..runner.progress import Progress
+
+SAMPLE_SECONDS = 0.01
+_RELATIONS = """
+SELECT c.oid::bigint, c.relfilenode::bigint, c.oid::regclass::text, c.relkind::text, c.reltuples::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm', 'i', 't') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+"""
+_ROWS = """
+SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint, coalesce(sum(n_tup_ins), 0)::bigint,
+       coalesce(sum(n_tup_upd), 0)::bigint, coalesce(sum(n_tup_del), 0)::bigint
+FROM pg_stat_xact_user_tables
+"""
+_LOCKS = """
+SELECT l.relation::regclass::text, l.mode, l.granted FROM pg_locks l
+WHERE l.pid = %s AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database
+                                                               WHERE datname = current_database())
+"""
+
+
+@dataclass
+class LockHeld:
+    relation: str
+    mode: str  # AccessExclusiveLock, ShareLock, ...
+    held_seconds: float = 0.0
+    waited_seconds: float = 0.0
+    since: float = field(default=0.0, repr=False, compare=False)  # when it was first seen granted (monotonic)
+
+
+@dataclass
+class StatementProfile:
+    action: str  # "apply" or "rollback"
+    path: str
+    line: int
+    text: str  # its first line
+    batch: int | None = None  # the batch's number, for a batched step
+    seconds: float = 0.0
+    locks: list[LockHeld] = field(default_factory=list)
+    rewritten: list[tuple[str, int]] = field(default_factory=list)  # (relation, its rows before)
+    rows: dict[str, int] = field(default_factory=dict)  # read, inserted, updated, deleted (in a transaction)
+    wal_bytes: int = 0
+    full_page_images: int | None = None  # PostgreSQL 18's per-backend count; None before it
+    temp_bytes_peak: int | None = None  # None: the role may not read pg_ls_tmpdir()
+
+    def longest(self, modes: tuple[str, ...]) -> LockHeld | None:
+        held = [lock for lock in self.locks if lock.mode in modes]
+        return max(held, key=lambda lock: lock.held_seconds) if held else None
+
+
+class Profiler:
+    """A Progress that measures; every call it does not measure goes on to `forward` (the console's)."""
+
+    def __init__(self, dsn: str, forward: Progress | None = None):
+        self.dsn, self.forward = dsn, forward or Progress()
+        self.action = "apply"
+        self.statements: list[StatementProfile] = []
+        self._before: dict = {}
+        self._batches: dict[tuple, int] = {}
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], LockHeld] = {}  # (relation, mode) -> the hold being watched
+        self._current: StatementProfile | None = None
+        self._pid: int | None = None
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, name="rehearse-locks", daemon=True)
+        self._sampler.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._sampler.join(timeout=5)
+
+    # ---- the runner's calls --------------------------------------------------------------------------------
+
+    def statement_started(self, script, statement, conn) -> None:
+        key = (str(script.path), statement.line, self.action)
+        batch = None
+        if statement.batched:
+            batch = self._batches[key] = self._batches.get(key, 0) + 1
+        profile = StatementProfile(self.action, str(script.path), statement.line,
+                                   statement.text.strip().splitlines()[0][:100], batch)
+        self._before = self._read(conn)
+        with self._lock:
+            self._pid, self._current = conn.info.backend_pid, profile
+            self.statements.append(profile)
+
+    def statement_finished(self, script, statement, seconds: float, conn) -> None:
+        profile = self.statements[-1]
+        profile.seconds = round(seconds, 4)
+        with self._lock:
+            self._current = None  # what the runner locks between statements (its history, checks) is its own
+        after = self._read(conn)
+        profile.wal_bytes = max(0, after["lsn"] - self._before["lsn"])  # the server's: on a rehearsal, its own
+        if after.get("fpi") is not None:  # counted when the backend reports them (at the end of a transaction)
+            profile.full_page_images = after["fpi"] - self._before["fpi"]
+        if after["in_transaction"]:
+            profile.rows = {k: after["rows"][i] - (self._before["rows"][i] if self._before["in_transaction"] else 0)
+                            for i, k in enumerate(("read", "inserted", "updated", "deleted"))}
+        before = self._before["files"]
+        profile.rewritten = [(name, self._rows(conn, name, kind, before[oid][3]))
+                             for oid, (node, name, kind, _rows) in after["files"].items()
+                             if oid in before and before[oid][0] != node]
+
+    def step_started(self, migration, action):
+        self.action = "rollback" if action == "rollback" else "apply"
+        self.forward.step_started(migration, action)
+
+    def __getattr__(self, name: str):
+        return getattr(self.__dict__["forward"], name)
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+
+    def _read(self, conn) -> dict:
+        in_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        found = {"in_transaction": in_transaction,
+                 "lsn": conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")
+                 .fetchone()[0],
+                 "rows": conn.execute(_ROWS).fetchone(),
+                 "files": {oid: (node, name, kind, rows) for oid, node, name, kind, rows in conn.execute(_RELATIONS)}}
+        if conn.info.server_version >= 180000:
+            found["fpi"] = int(conn.execute("SELECT wal_fpi FROM pg_stat_get_backend_wal(pg_backend_pid())")
+                               .fetchone()[0])
+        return found
+
+    @staticmethod
+    def _rows(conn, name: str, kind: str, estimate: int) -> int:
+        """A rewritten table's rows: the planner's estimate, or counted where it has none (never analyzed; a
+        rehearsal's copy is often fresh). An index counts as its estimate."""
+        if estimate >= 0 or kind not in ("r", "m"):
+            return max(estimate, 0)
+        return conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # regclass text: quoted, qualified
+
+    def _sample(self) -> None:
+        """Every 10 ms: the runner's relation locks (and the peak of temporary files), until closed."""
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True, application_name="toolkit rehearse sampler")
+        except psycopg.Error:
+            return
+        tmpdir = True
+        with conn:
+            while not self._stop.wait(SAMPLE_SECONDS):
+                with self._lock:
+                    pid, current = self._pid, self._current
+                if pid is None:
+                    continue
+                seen = set()
+                now = time.monotonic()
+                for relation, mode, granted in conn.execute(_LOCKS, (pid,)).fetchall():
+                    seen.add((relation, mode))
+                    hold = self._open.get((relation, mode))
+                    if hold is None:
+                        hold = self._open[(relation, mode)] = LockHeld(relation, mode, since=now)
+                        if current is not None:
+                            current.locks.append(hold)
+                    if granted:
+                        hold.held_seconds = round(now - hold.since + SAMPLE_SECONDS, 3)
+                    else:  # waiting: held from when it is granted
+                        hold.waited_seconds = round(hold.waited_seconds + SAMPLE_SECONDS, 3)
+                        hold.since = now
+                for gone in set(self._open) - seen:
+                    del self._open[gone]
+                if tmpdir and current is not None:
+                    try:
+                        size = conn.execute("SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_tmpdir()").fetchone()[0]
+                        current.temp_bytes_peak = max(current.temp_bytes_peak or 0, size)
+                    except psycopg.Error:
+                        tmpdir = False

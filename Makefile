@@ -147,7 +147,7 @@ verify: $(STAMP)
 # After changing a range in pyproject.toml: the newest versions the ranges allow, tested, become the lock.
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet -e '.[test]'
-	(head -3 requirements.lock; .venv-lock/bin/pip freeze --all --exclude-editable | grep -iv '^toolkit\|^pip==') \
+	(head -3 requirements.lock; .venv-lock/bin/pip freeze --all --exclude-editable | grep -iv '^pgphase\|^toolkit\|^pip==') \
 	  > requirements.lock.new
 	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
 

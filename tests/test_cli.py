@@ -251,7 +251,7 @@ def test_a_missing_extra_is_named_in_one_line(tmp_path, monkeypatch):
                                       str(tmp_path / "project")])
     assert result.exit_code == BAD_INPUT
     assert result.stderr == ("toolkit: error: convert --from yoyo reads the folder with yoyo's own reader, an extra: "
-                             "pip install 'toolkit[yoyo]'\n")
+                             "pip install 'pgphase[yoyo]'\n")
 
 
 def test_the_embedded_server_missing_names_its_extra(monkeypatch):

@@ -22,7 +22,7 @@ def _wheel(tmp_path: Path) -> zipfile.ZipFile:
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
                             "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-2000:]
-    return zipfile.ZipFile(next((tmp_path / "dist").glob("toolkit-*.whl")))
+    return zipfile.ZipFile(next((tmp_path / "dist").glob("pgphase-*.whl")))
 
 
 def test_the_wheel_holds_the_toolkit_its_license_and_nothing_of_the_platform(tmp_path):

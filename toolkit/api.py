@@ -55,7 +55,7 @@ def apply(target: Target, phase: int | None = None, *, through: int | None = Non
         return _needing_their_rollbacks(plan, phases, "applied", progress)
 
     if dry_run:
-        applied = _read_applied(target)
+        applied = _read_applied(target, settings)
         _refuse_edited(plan, applied)
         return [preview(p, "apply", set(applied)) for p in chosen(applied)]
     with locked_session(target, settings, progress, "apply") as session:
@@ -117,7 +117,7 @@ def rollback(target: Target, phase: int | None = None, *, cascade: bool = False,
         return phases
 
     if dry_run:
-        applied = _read_applied(target)
+        applied = _read_applied(target, settings)
         _refuse_edited(plan, applied)
         return [preview(p, "rollback", set(applied), level) for p in choose(set(applied))]
     with locked_session(target, settings, progress, "rollback") as session:
@@ -174,22 +174,22 @@ def validate(target: Target, phase: int, when: str | None = None, *, settings: S
     checks = {"pre": chosen.pre_checks, "post": chosen.post_checks}
     selected = [c for w in ("pre", "post") if when in (None, w) for c in checks[w]]
     with target.connect("toolkit validate") as conn:
-        history = History(conn)
+        history = History(conn, settings.history_schema)
         return run_checks(conn, selected, history if history.exists() else None)
 
 
 def history(target: Target, *, limit: int = 50, migration: str | None = None, phase: int | None = None,
-            since=None):
+            since=None, settings: Settings = Settings()):
     """The history, newest first: the newest `limit` rows (of one migration or phase, or since a time, when
     asked), each with who did it (database role, operating-system user, host, toolkit version). Reads only."""
     with target.connect("toolkit history") as conn:
-        return History(conn).entries(limit, migration, phase, since)
+        return History(conn, settings.history_schema).entries(limit, migration, phase, since)
 
 
 def status(target: Target, *, settings: Settings = Settings()) -> Status:
     plan = load_plan(settings.project, parsed=False)  # names and checksums are all status shows
     with target.connect("toolkit status") as conn:
-        history = History(conn)
+        history = History(conn, settings.history_schema)
         applied, events = history.applied(), history.last_events()
         running = other_runner(conn) is not None  # a step another runner 'started' is running now
     phases = []
@@ -291,7 +291,7 @@ def inspect_both(target: Target, phase: int | None = None, *, settings: Settings
     """(the phases compared, what they build, what the target has): the two sides `diff` compares."""
     plan = load_plan(settings.project)
     with target.connect("toolkit diff") as conn:
-        applied = History(conn).applied()
+        applied = History(conn, settings.history_schema).applied()
         actual = inspect(conn, with_privileges, adopting=adopting)
     through = phase if phase is not None else max((a.phase for a in applied.values()), default=None)
     if through is None:
@@ -313,9 +313,9 @@ def fingerprint(target: Target) -> Fingerprint:
         return take_fingerprint(conn)
 
 
-def _read_applied(target: Target) -> dict[str, AppliedMigration]:
+def _read_applied(target: Target, settings: Settings) -> dict[str, AppliedMigration]:
     with target.connect("toolkit plan") as conn:
-        return History(conn).applied()
+        return History(conn, settings.history_schema).applied()
 
 
 def _refuse_edited(plan: Plan, applied: dict[str, AppliedMigration]) -> None:

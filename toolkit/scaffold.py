@@ -114,6 +114,7 @@ _PROJECT_FILE = """\
 # the top applies to every command that has it, a table ([apply], [fleet.apply]) to one command. The command
 # line wins. Never a password here: ~/.pgpass, a service file or PGPASSWORD.
 # dsn = "service=platform"
+# history-schema = "toolkit"  # where the database keeps what was applied, by whom (created by the first apply)
 # lock-timeout = 0.2
 # statement-timeout = 0
 # max-slowdown = 20

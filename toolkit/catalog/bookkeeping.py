@@ -1,7 +1,8 @@
 """Bookkeeping tables the inspection leaves out, each by exact identity, never by a name alone.
 
-- The toolkit's own history (schema `toolkit`) and fleet ledger (schema `toolkit_fleet`): these tables, in
-  these schemas. Anything else a user puts in those schemas is compared like any other object.
+- The toolkit's own history (schema `toolkit`, or the schema a project named with `history-schema`, known by
+  its `layout` table's exact columns beside `applied_migrations`) and fleet ledger (schema `toolkit_fleet`):
+  these tables, in these schemas. Anything else a user puts in those schemas is compared like any other object.
 - Another migration tool's history table: the table the tool itself finds (its name resolved on the search
   path, as the tool resolves it; Sqitch's registry in schema `sqitch`) with exactly the columns the tool
   creates. It is named in `diff` ("another tool's history, not compared"), not skipped in silence. A table
@@ -74,6 +75,17 @@ JOIN unnest(%(schemas)s::text[], %(tables)s::text[]) AS own(schema, tbl) ON own.
 """
 
 
+# Schemas holding a toolkit history under another name: its layout table, exactly as history.py creates it.
+_RENAMED_HISTORY = """
+SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = 'layout' AND c.relkind = 'r'
+  AND EXISTS (SELECT FROM pg_class m WHERE m.relnamespace = n.oid AND m.relname = 'applied_migrations'
+              AND m.relkind = 'r')
+  AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) = '{installed_at,installed_by,version}'
+"""
+
+
 @dataclass
 class Bookkeeping:
     """What one inspection leaves out: relation oids, schema names, and the other tools' tables it names."""
@@ -85,10 +97,12 @@ class Bookkeeping:
 
 def find_bookkeeping(conn, adopting: str | None = None) -> Bookkeeping:
     """The toolkit's own tables, other tools' histories recognised by identity, and (adopting) that tool's."""
-    own = [(schema, table) for schema, tables in OWN_TABLES.items() for table in tables]
+    histories = {schema: OWN_TABLES["toolkit"] for (schema,) in conn.execute(_RENAMED_HISTORY).fetchall()}
+    own_tables = {**histories, **OWN_TABLES}
+    own = [(schema, table) for schema, tables in own_tables.items() for table in tables]
     relations = [oid for (oid,) in conn.execute(_OWN, {"schemas": [s for s, _ in own],
                                                        "tables": [t for _, t in own]}).fetchall()]
-    schemas = list(OWN_TABLES)
+    schemas = list(own_tables)
     named: dict[str, str] = {}
     names = sorted({table.name for table in TOOL_TABLES})
     for name, oid, schema, columns in conn.execute(_RESOLVED, {"names": names}).fetchall():

@@ -42,7 +42,28 @@ def show(result, as_json, printer):
         (printer if callable(printer) else getattr(render, printer))(out(), result)
 
 
-DSN = click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+_DSN = click.option("--dsn", envvar="DATABASE_URL", help="libpq DSN or URL; default $DATABASE_URL.")
+
+
+def _keep_history_schema(context, _param, value):
+    context.meta["toolkit.history_schema"] = value
+
+
+# Every command that connects takes it; the settings below carry it (history_schema()), so no handler passes it.
+_HISTORY_SCHEMA = click.option(
+    "--history-schema", metavar="NAME", default="toolkit", show_default=True, envvar="TOOLKIT_HISTORY_SCHEMA",
+    expose_value=False, callback=_keep_history_schema,
+    help="Schema in the database that holds the toolkit's history tables (created by the first apply).")
+
+
+def DSN(command):
+    return _HISTORY_SCHEMA(_DSN(command))
+
+
+def history_schema() -> str:
+    context = click.get_current_context(silent=True)
+    return context.meta.get("toolkit.history_schema", "toolkit") if context else "toolkit"
+
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
                        envvar="TOOLKIT_PROJECT", show_default=True,
                        help="Folder holding migrations/, rollbacks/ and validation/.")
@@ -116,10 +137,10 @@ def run_settings(project, lock_wait, lock_timeout, lock_retries, long_transactio
     return Settings(project=project, lock_wait=lock_wait, timeouts=timeouts,
                     batching=Batching(size=batch_size, pause=batch_pause, adaptive=adaptive,
                                       max_replica_lag=max_replica_lag, max_replica_wait=max_replica_wait),
-                    max_slowdown=max_slowdown / 100, strict_proof=strict)
+                    max_slowdown=max_slowdown / 100, strict_proof=strict, history_schema=history_schema())
 
 
 def plain_settings(project, lock_wait: float = 30.0):
     from ..runner.session import Settings
 
-    return Settings(project=project, lock_wait=lock_wait)
+    return Settings(project=project, lock_wait=lock_wait, history_schema=history_schema())

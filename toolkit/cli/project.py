@@ -14,7 +14,7 @@ from ..errors import BadInput
 from ..exit_codes import FINDINGS
 from .consoles import err, out
 from .failures import handles_errors
-from .options import DSN, PROJECT, json_option, plain_settings, target_of
+from .options import DSN, PROJECT, history_schema, json_option, plain_settings, target_of
 
 
 @click.command()
@@ -163,7 +163,7 @@ def _applied_names(dsn) -> set[str]:
     from ..runner.history import History
 
     with target_of(dsn).connect("toolkit lint") as conn:
-        return set(History(conn).applied())
+        return set(History(conn, history_schema()).applied())
 
 
 @click.command()

@@ -5,6 +5,7 @@ fingerprint, repair. Each parses its options and makes one library call (toolkit
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -179,11 +180,12 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
 @json_option("the rows")
 @handles_errors
 def history_command(dsn, limit, migration, phase, since, as_json):
-    """The history (schema toolkit), newest first: what was applied, rolled back, checked, adopted or repaired,
+    """The history (schema toolkit, or --history-schema), newest first: what was applied, rolled back, checked, adopted or repaired,
     when, how it ended, and who did it (database role, OS user, host, toolkit version)."""
     from .. import api
 
-    show(api.history(target_of(dsn), limit=limit, migration=migration, phase=phase, since=since), as_json,
+    show(api.history(target_of(dsn), limit=limit, migration=migration, phase=phase, since=since,
+                     settings=plain_settings(Path("."))), as_json,
          "print_history")
 
 

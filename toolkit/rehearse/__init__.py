@@ -17,6 +17,7 @@ from psycopg import sql
 
 from ..connection import Target
 from ..errors import BadInput
+from ..runner.history import History
 from ..runner.progress import Progress
 from ..runner.session import Settings
 from .budgets import Budgets, over_budget
@@ -55,7 +56,7 @@ def rehearse(target: Target, phases: list[int] | None = None, *, template: str |
         raise BadInput("say where to rehearse: --template DB (a copy made on the --dsn server) or --scratch-dsn DSN")
     made = _copy_of(target, template) if template is not None else None
     if made is None:
-        _refuse_busy_or_foreign(scratch, force)
+        _refuse_busy_or_foreign(scratch, force, settings)
     source = f"a copy of {template} on {target.describe()}" if made else scratch.describe()
     where = target.with_database(made) if made else scratch
     result = Rehearsal(source)
@@ -101,7 +102,7 @@ def _copy_of(target: Target, template: str) -> str:
     return name
 
 
-def _refuse_busy_or_foreign(scratch: Target, force: bool) -> None:
+def _refuse_busy_or_foreign(scratch: Target, force: bool, settings: Settings) -> None:
     """A restored copy is the user's: it must be idle, and hold the toolkit's history (a copy of production,
     not production's neighbour), unless told."""
     if force:
@@ -109,7 +110,7 @@ def _refuse_busy_or_foreign(scratch: Target, force: bool) -> None:
     with scratch.connect("toolkit rehearse") as conn:
         name = conn.info.dbname
         others = conn.execute(_OTHERS, (name,)).fetchone()[0]
-        history = conn.execute("SELECT to_regclass('toolkit.applied_migrations') IS NOT NULL").fetchone()[0]
+        history = History(conn, settings.history_schema).exists()
     if others:
         raise BadInput(f"--scratch-dsn {scratch.describe()} has {others} other session(s): a rehearsal changes and "
                        "rolls back its schema, so it must be a copy nobody uses (--force if it is)")

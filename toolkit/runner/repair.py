@@ -57,7 +57,7 @@ _ALLOWED = {
 
 def find_problems(conn, settings: Settings) -> list[Problem]:
     plan = load_plan(settings.project)
-    history = History(conn)
+    history = History(conn, settings.history_schema)
     applied, events = history.applied(), history.last_events()
     holder = other_runner(conn)
     problems = []

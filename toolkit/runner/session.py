@@ -30,7 +30,7 @@ from ..plan import Migration, Phase
 from .batches import Batching
 from .checks import CheckResult, require_pgtap, run_checks
 from .executor import Executor, Timeouts
-from .history import History
+from .history import DEFAULT_SCHEMA, History
 from .performance import measure, slowdowns, wrong_queries
 from .progress import Progress
 from .results import PhaseResult, StepResult
@@ -46,6 +46,7 @@ class Settings:
     max_slowdown: float = 0.20  # roll back when a key query gets >20% slower
     key_query_runs: int = 5  # EXPLAIN ANALYZE runs per key query; the median counts
     strict_proof: bool = False  # a rollback's proof fails on column order and body whitespace too
+    history_schema: str = DEFAULT_SCHEMA  # where the target's history tables live (toolkit.toml history-schema)
 
 
 class Session:
@@ -55,7 +56,7 @@ class Session:
         self.conn = conn
         self.progress = progress
         self.settings = settings
-        self.history = History(conn)
+        self.history = History(conn, settings.history_schema)
         self.executor = Executor(conn, self.history, settings.timeouts, progress, settings.batching)
         self.where = "the start"  # what the run was doing, for a connection lost outside a statement
 

@@ -18,6 +18,7 @@ from pglast.parser import ParseError, scan
 
 from ..plan.rerun import idempotent
 from ..plan.sql import Script, Statement, is_concurrent, line_at
+from ..plan.text import nodes_in
 from .schema import KnownSchema, not_null_column
 
 VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuidv7", "uuidv4", "uuid_generate_v4", "uuid_generate_v1", "random",
@@ -86,7 +87,7 @@ def _statement_hits(statement: Statement, context: FileContext) -> Iterator[Hit]
     if _rewrites_under_lock(node):
         yield Hit("table-rewrite", "VACUUM FULL" if isinstance(node, ast.VacuumStmt) else "CLUSTER")
     notable, long_names = context.seen_in_tree.get(id(node)) or context.seen_in_tree.setdefault(id(node), (
-        tuple(c for c in _walk(node) if isinstance(c, ast.ColumnDef) or _is_not_in_subquery(c)),
+        tuple(c for c in nodes_in(node) if isinstance(c, ast.ColumnDef) or _is_not_in_subquery(c)),
         tuple(_identifier_hits(statement))))  # rows of one shape have the same names
     yield from long_names
     if isinstance(node, ast.AlterTableStmt):
@@ -185,7 +186,7 @@ def _yields_no_null(subquery, context: FileContext) -> bool:
 
 
 def _volatile(expr) -> bool:
-    return any(isinstance(n, ast.FuncCall) and n.funcname[-1].sval in VOLATILE_FUNCTIONS for n in _walk(expr))
+    return any(isinstance(n, ast.FuncCall) and n.funcname[-1].sval in VOLATILE_FUNCTIONS for n in nodes_in(expr))
 
 
 def _type_hits(column: ast.ColumnDef) -> Iterator[Hit]:
@@ -273,16 +274,6 @@ def _is_not_in_subquery(node) -> bool:
 
 def _type_name(column: ast.ColumnDef) -> str:
     return column.typeName.names[-1].sval if column.typeName else ""
-
-
-def _walk(node) -> Iterator:
-    if isinstance(node, ast.Node):
-        yield node
-        for name in node:
-            yield from _walk(getattr(node, name))
-    elif isinstance(node, (tuple, list)):
-        for item in node:
-            yield from _walk(item)
 
 
 def position(script: Script, statement: Statement, hit: Hit) -> tuple[int, int]:

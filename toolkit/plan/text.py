@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Iterator
 
 from pglast import ast, parse_sql
 from pglast.parser import fingerprint, split
@@ -55,3 +56,14 @@ def line_at(text: str, offset: int | None) -> int:
 @functools.lru_cache(maxsize=16)
 def _newlines(text: str) -> list[int]:
     return [match.start() for match in re.finditer("\n", text)]
+
+
+def nodes_in(node) -> Iterator:
+    """Every node of a tree, the tree first."""
+    if isinstance(node, ast.Node):
+        yield node
+        for name in node:
+            yield from nodes_in(getattr(node, name))
+    elif isinstance(node, (tuple, list)):
+        for item in node:
+            yield from nodes_in(item)

@@ -140,15 +140,28 @@ def erd(dsn, project, phase, around, hops, form, out):
 @target_options
 @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the site into (index.html, a page per phase and per table).")
+@click.option("--rehearsal", type=click.Path(dir_okay=False, path_type=Path),
+              help="A `toolkit rehearse --format json` report: each phase it measured gets its lock timeline.")
 @handles_errors
-def docs(dsn, project, folder):
+def docs(dsn, project, folder, rehearsal):
     """A static HTML site of the schema, readable offline: the ERD, a page per phase (its SQL, rollbacks,
     checks and locks) and per table (columns, keys, indexes, row security, which migration made each)."""
     from ..site import build_site
 
-    site = build_site(target_of(dsn), folder, settings=plain_settings(project))
+    site = build_site(target_of(dsn), folder, settings=plain_settings(project),
+                      rehearsal=_rehearsal(rehearsal) if rehearsal else None)
     note = "" if site.diagrams == "svg" else " (diagrams as lists: Graphviz's dot is not installed)"
     out().print(f"wrote {len(site.pages)} pages{note}: {site.folder / 'index.html'}", markup=False)
+
+
+def _rehearsal(path: Path) -> dict:
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"--rehearsal {path}: cannot read it as JSON ({exc})") from exc
+    if not isinstance(report, dict) or not isinstance(report.get("phases"), list):
+        raise BadInput(f"--rehearsal {path}: not a `toolkit rehearse --format json` report")
+    return report
 
 
 COMMANDS = (diff, adopt, erd, docs)

@@ -32,6 +32,8 @@ _MODES = {"AccessExclusiveLock": "ACCESS EXCLUSIVE", "ExclusiveLock": "EXCLUSIVE
               "snapshot (refused with other sessions on it or without the toolkit's history, unless --force).")
 @click.option("--force", is_flag=True, help="Rehearse on a --scratch-dsn database that has other sessions or no "
               "history.")
+@click.option("--rows", type=click.IntRange(min=1), metavar="N", help="First give every empty table a phase names "
+              "(and the empty tables their foreign keys reference) N synthetic rows that satisfy its constraints.")
 @click.option("--max-access-exclusive", type=float, metavar="SECONDS",
               help="Budget: the longest a statement may hold ACCESS EXCLUSIVE on a relation.")
 @click.option("--max-share", type=float, metavar="SECONDS",
@@ -42,7 +44,7 @@ _MODES = {"AccessExclusiveLock": "ACCESS EXCLUSIVE", "ExclusiveLock": "EXCLUSIVE
 @click.option("--format", "output", type=click.Choice(["human", "json", "github", "gitlab", "sarif"]),
               default="human", show_default=True, help="How the profile and the budgets broken are printed.")
 @handles_errors
-def rehearse(dsn, project, phases, everything, template, scratch_dsn, force, max_access_exclusive, max_share,
+def rehearse(dsn, project, phases, everything, template, scratch_dsn, force, rows, max_access_exclusive, max_share,
              max_rewrite_rows, max_phase_wal_mb, max_phase_seconds, output, **run):
     """Apply and roll back phases on a copy with data, measuring what every statement locks, rewrites and
     writes. Exit 1 when a budget is broken, each said at its file and line."""
@@ -55,7 +57,7 @@ def rehearse(dsn, project, phases, everything, template, scratch_dsn, force, max
     budgets = Budgets(max_access_exclusive, max_share, max_rewrite_rows, max_phase_wal_mb, max_phase_seconds)
     result = run_rehearsal(target_of(dsn) if template else None, list(phases) or None, template=template,
                            scratch=Target.from_option(scratch_dsn) if scratch_dsn else None, force=force,
-                           budgets=budgets, settings=run_settings(project, **run),
+                           budgets=budgets, rows=rows, settings=run_settings(project, **run),
                            progress=console_progress())
     if output == "json":
         click.echo(json.dumps({"source": result.source, "phases": [asdict(p) for p in result.phases],
@@ -72,6 +74,9 @@ def _print(result) -> None:
     console = out()
     console.print(f"rehearsed on {result.source}", markup=False)
     for phase in result.phases:
+        for filled in phase.filled:
+            console.print(f"phase {phase.phase}: {filled.table} " + (f"{filled.note}" if filled.note else
+                          f"given {filled.rows:,} synthetic rows in {filled.seconds:g} s"), markup=False)
         for action in ("apply", "rollback"):
             console.print(f"phase {phase.phase} {action}: {phase.seconds(action):g} s of statements, "
                           f"{phase.wal_bytes(action) / 1024 / 1024:.1f} MB of WAL", markup=False)
@@ -79,8 +84,25 @@ def _print(result) -> None:
                 console.print(f"  {Path(s.path).name}:{s.line}{f' batch {s.batch}' if s.batch else ''} "
                               f"{s.seconds * 1000:.0f} ms: {_locks(s)}{_rewrites(s)}{_rows(s)}, "
                               f"WAL {s.wal_bytes / 1024:.0f} kB", markup=False, highlight=False)
+            _print_timeline(console, phase, action)
     for finding in result.findings:
         console.print(finding.human(), markup=False, highlight=False)
+
+
+def _print_timeline(console, phase, action: str) -> None:
+    """The clients' view, in time order: each lock that stopped their reads or writes, when and how long."""
+    from ..plan.lock_modes import clients_blocked
+
+    held = sorted(((lock, s) for s in phase.statements if s.action == action for lock in s.locks
+                   if clients_blocked(lock.mode)), key=lambda pair: pair[0].at)
+    if not held:
+        console.print(f"  clients' view: no {action} statement blocked reads or writes", markup=False)
+        return
+    console.print(f"  clients' view ({action}): from     for      blocked              lock", markup=False)
+    for lock, s in held:
+        console.print(f"    {lock.at:8.3f} s {lock.held_seconds:7.3f} s  {clients_blocked(lock.mode) + ' blocked':20} "
+                      f"{_MODES.get(lock.mode, lock.mode)} on {lock.relation} ({Path(s.path).name}:{s.line})",
+                      markup=False, highlight=False)
 
 
 def _locks(s) -> str:

@@ -67,6 +67,14 @@ class TableLock:
         return re.sub(r"(?<!^)(?=[A-Z])", " ", self.mode.removesuffix("Lock")).upper()
 
 
+def clients_blocked(mode: str) -> str | None:
+    """What a lock of this mode stops applications doing while it is held: "reads and writes", "writes", or
+    None (plain SELECT, INSERT, UPDATE and DELETE go on)."""
+    if ACCESS_SHARE in CONFLICTS[mode]:
+        return "reads and writes"
+    return "writes" if ROW_EXCLUSIVE in CONFLICTS[mode] else None
+
+
 def foreign_key_parents(node: ast.Node) -> tuple[tuple[str | None, str], ...]:
     """The tables new foreign keys in a CREATE or ALTER TABLE reference, (schema, name)."""
     if isinstance(node, ast.AlterTableStmt):

@@ -22,6 +22,7 @@ from ..runner.progress import Progress
 from ..runner.session import Settings
 from .budgets import Budgets, over_budget
 from .profile import Profiler, StatementProfile
+from .rows import Filled, fill
 
 _OTHERS = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
 
@@ -30,6 +31,7 @@ _OTHERS = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> p
 class PhaseRehearsal:
     phase: int
     statements: list[StatementProfile] = field(default_factory=list)
+    filled: list[Filled] = field(default_factory=list)  # the synthetic rows put in before it (--rows)
 
     def seconds(self, action: str) -> float:
         return round(sum(s.seconds for s in self.statements if s.action == action), 3)
@@ -47,10 +49,13 @@ class Rehearsal:
 
 def rehearse(target: Target, phases: list[int] | None = None, *, template: str | None = None,
              scratch: Target | None = None, force: bool = False, budgets: Budgets = Budgets(),
-             settings: Settings = Settings(), progress: Progress = Progress()) -> Rehearsal:
+             rows: int | None = None, settings: Settings = Settings(),
+             progress: Progress = Progress()) -> Rehearsal:
     """Each phase of `phases` (None: every phase pending on the source) applied, then rolled back, newest first,
-    on the scratch database; returns every statement's profile and the budgets broken."""
+    on the scratch database; returns every statement's profile and the budgets broken. With `rows`, the empty
+    tables each phase names are first given that many synthetic rows (rows.py)."""
     from .. import api
+    from ..plan import load_plan
 
     if (template is None) == (scratch is None):
         raise BadInput("say where to rehearse: --template DB (a copy made on the --dsn server) or --scratch-dsn DSN")
@@ -65,14 +70,19 @@ def rehearse(target: Target, phases: list[int] | None = None, *, template: str |
                                                      if p.state == "pending"]
         if not chosen:
             raise BadInput(f"nothing to rehearse: every phase is applied on {source}")
+        plan = load_plan(settings.project) if rows else None
         for number in chosen:
+            filled = []
+            if rows:
+                with where.connect("toolkit rehearse rows") as conn:
+                    filled = fill(conn, plan.phase(number), rows)
             profiler = Profiler(where.dsn, progress)
             try:
                 api.apply(where, number, settings=settings, progress=profiler)
             finally:
                 applied_statements = list(profiler.statements)
                 profiler.close()
-            result.phases.append(PhaseRehearsal(number, applied_statements))
+            result.phases.append(PhaseRehearsal(number, applied_statements, filled))
         for done in reversed(result.phases):
             profiler = Profiler(where.dsn, progress)
             try:

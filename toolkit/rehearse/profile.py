@@ -51,6 +51,7 @@ class LockHeld:
     mode: str  # AccessExclusiveLock, ShareLock, ...
     held_seconds: float = 0.0
     waited_seconds: float = 0.0
+    at: float = 0.0  # seconds from the rehearsal's start of the phase (or its rollback) when it was first held
     since: float = field(default=0.0, repr=False, compare=False)  # when it was first seen granted (monotonic)
 
 
@@ -61,6 +62,7 @@ class StatementProfile:
     line: int
     text: str  # its first line
     batch: int | None = None  # the batch's number, for a batched step
+    at: float = 0.0  # seconds from the start of the phase's apply (or its rollback) when it started
     seconds: float = 0.0
     locks: list[LockHeld] = field(default_factory=list)
     rewritten: list[tuple[str, int]] = field(default_factory=list)  # (relation, its rows before)
@@ -79,6 +81,7 @@ class Profiler:
 
     def __init__(self, dsn: str, forward: Progress | None = None):
         self.dsn, self.forward = dsn, forward or Progress()
+        self.started = time.monotonic()  # the timeline's zero
         self.action = "apply"
         self.statements: list[StatementProfile] = []
         self._before: dict = {}
@@ -103,7 +106,8 @@ class Profiler:
         if statement.batched:
             batch = self._batches[key] = self._batches.get(key, 0) + 1
         profile = StatementProfile(self.action, str(script.path), statement.line,
-                                   statement.text.strip().splitlines()[0][:100], batch)
+                                   statement.text.strip().splitlines()[0][:100], batch,
+                                   round(time.monotonic() - self.started, 4))
         self._before = self._read(conn)
         with self._lock:
             self._pid, self._current = conn.info.backend_pid, profile
@@ -157,8 +161,9 @@ class Profiler:
             with self._lock:
                 hold = self._open.get((oid, mode))
                 if hold is None:
+                    since = time.monotonic() - seconds
                     hold = self._open[(oid, mode)] = LockHeld(relation, mode, round(seconds, 3),
-                                                              since=time.monotonic() - seconds)
+                                                              round(since - self.started, 4), since=since)
                     profile.locks.append(hold)
                 hold.relation = relation  # its name, where the sampler saw only the number of a new relation
 
@@ -177,14 +182,14 @@ class Profiler:
             seen.add((oid, mode))
             hold = self._open.get((oid, mode))
             if hold is None:
-                hold = self._open[(oid, mode)] = LockHeld(relation, mode, since=now)
+                hold = self._open[(oid, mode)] = LockHeld(relation, mode, at=round(now - self.started, 4), since=now)
                 if current is not None:
                     current.locks.append(hold)
             if granted:
                 hold.held_seconds = max(hold.held_seconds, round(now - hold.since + SAMPLE_SECONDS, 3))
             else:  # waiting: held from when it is granted
                 hold.waited_seconds = round(hold.waited_seconds + SAMPLE_SECONDS, 3)
-                hold.since = now
+                hold.since, hold.at = now, round(now - self.started, 4)
         for gone in set(self._open) - seen:
             del self._open[gone]
 

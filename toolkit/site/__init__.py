@@ -5,6 +5,8 @@ mode and the locks each statement takes (what `--dry-run` knows), the checks, an
 adds plus one hop; table-NAME.html: columns, constraints, indexes with their validity, row security and
 policies, which migration created each, and the planner's row estimate. Built from the live catalog and the
 parsed migrations; ERDs are SVG drawn by Graphviz's `dot` when it is installed, else a list of the keys.
+Given a rehearsal (`toolkit rehearse --format json`), each phase it measured also gets its lock timeline
+(timeline.py) on its page and as phase-N-locks.svg.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..errors import BadInput
 from ..plan import load_plan
 from ..runner.session import Settings
 from .pages import index_page, page_of, phase_page, table_page
+from .timeline import lock_timeline
 
 _ESTIMATES = """
 SELECT n.nspname || '.' || c.relname, c.reltuples::bigint
@@ -36,7 +39,7 @@ class Site:
     diagrams: str  # "svg" (Graphviz) or "text" (no dot here)
 
 
-def build_site(target: Target, out: Path, *, settings: Settings = Settings()) -> Site:
+def build_site(target: Target, out: Path, *, settings: Settings = Settings(), rehearsal: dict | None = None) -> Site:
     plan = load_plan(settings.project)
     with target.connect("toolkit docs") as conn:
         inspection, keys = inspect(conn), drawing.read_keys(conn)
@@ -53,6 +56,7 @@ def build_site(target: Target, out: Path, *, settings: Settings = Settings()) ->
         return "".join(f"<li>{escape(k.child)} &rarr; {escape(k.parent)} ({escape(k.columns)}, ON DELETE "
                        f"{k.on_delete})</li>" for k in which.keys).join(("<ul class='keys'>", "</ul>"))
 
+    measured = {p["phase"]: p for p in (rehearsal or {}).get("phases", ())}
     pages = [out / "index.html"]
     pages[0].write_text(index_page(plan, diagram, picture(diagram, overview=page_of)))  # a map of the schema
     for phase in plan.phases:
@@ -61,8 +65,13 @@ def build_site(target: Target, out: Path, *, settings: Settings = Settings()) ->
             drawn = picture(around)
         except BadInput as nothing:  # a phase that adds no table or key (data only) has no picture of its own
             drawn = f"<p class='note'>{nothing}</p>"
+        timeline = lock_timeline(measured[phase.number]) if phase.number in measured else None
+        if timeline:
+            (out / f"phase-{phase.number}-locks.svg").write_text(timeline)
+            timeline = (f"<p>Measured by <code>toolkit rehearse</code> on {escape(rehearsal.get('source', '?'))} "
+                        f"(<a href='phase-{phase.number}-locks.svg'>the SVG alone</a>).</p>{timeline}")
         path = out / f"phase-{phase.number}.html"
-        path.write_text(phase_page(phase, api.preview(phase), drawn, diagram, made))
+        path.write_text(phase_page(phase, api.preview(phase), drawn, diagram, made, timeline))
         pages.append(path)
     for name, table in diagram.tables.items():
         path = out / page_of(name)

@@ -59,7 +59,7 @@ def index_page(plan, diagram, picture: str) -> str:
     return _page("The schema, phase by phase", body)
 
 
-def phase_page(phase, planned, picture: str, diagram, made) -> str:
+def phase_page(phase, planned, picture: str, diagram, made, timeline: str | None = None) -> str:
     parts = []
     by_name = {step.migration: step for step in planned.steps}
     for migration in phase.migrations:
@@ -79,7 +79,8 @@ def phase_page(phase, planned, picture: str, diagram, made) -> str:
     body = (f"<p>{len(phase.migrations)} migrations; creates {', '.join(adds) or 'no table'}.</p>"
             + _columns_and_indexes(phase.number, diagram, made)
             + "<h2>What it adds (highlighted) and one foreign key around it</h2><div class='erd'>" + picture + "</div>"
-            "<h2>Checks</h2>" + _table(["when", "check", "query"], checks)
+            + (f"<h2>Locks held, measured</h2><div class='timeline'>{timeline}</div>" if timeline else "")
+            + "<h2>Checks</h2>" + _table(["when", "check", "query"], checks)
             + "<h2>Migrations</h2>" + "".join(parts))
     return _page(f"Phase {phase.number}", body)
 

@@ -274,3 +274,29 @@ def test_output_cut_short_by_its_reader_ends_quietly_with_exit_0(database_before
                            env={**os.environ, "DATABASE_URL": built.dsn}, capture_output=True, text=True)
     assert shown.stdout.count("\n") == 1
     assert shown.stderr.strip().splitlines()[-1] == "exit 0" and "Traceback" not in shown.stderr
+
+
+@pytest.mark.parametrize("shell, line", [("bash", "complete -o nosort -F _toolkit_completion toolkit"),
+                                         ("zsh", "#compdef toolkit"),
+                                         ("fish", "complete --no-files --command toolkit")])
+def test_completion_prints_the_shells_script(shell, line):
+    result = CliRunner().invoke(cli, ["completion", shell])
+    assert result.exit_code == OK and line in result.stdout
+
+
+def test_no_color_takes_the_colour_out_of_the_progress(project, db):
+    import subprocess
+    import sys
+
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
+
+    def progress(**env) -> str:
+        return subprocess.run([sys.executable, "-m", "toolkit", "apply", "--project", str(root)], text=True,
+                              capture_output=True, env={**os.environ, "DATABASE_URL": db.dsn, **env}).stderr
+
+    assert "\x1b[32m" in progress(FORCE_COLOR="1")  # green "done", where colour is wanted
+    subprocess.run([sys.executable, "-m", "toolkit", "rollback", "--all", "--yes", "--project", str(root)],
+                   env={**os.environ, "DATABASE_URL": db.dsn}, check=True, capture_output=True)
+    shown = progress(FORCE_COLOR="1", NO_COLOR="1")
+    assert "done" in shown and "\x1b[32m" not in shown

@@ -5,6 +5,8 @@ catalog   diff, adopt, erd, docs                                           (tool
 project   init, new, convert, lint, config                                 (toolkit.scaffold, convert, lint)
 fleet     fleet apply|rollback|resume|status                               (toolkit.fleet)
 local     local start|stop                                                 (toolkit.local_server)
+rehearse  rehearse                                                         (toolkit.rehearse)
+completion completion bash|zsh|fish                                        (click's shell completion)
 
 options.py holds the option sets several commands share, project_file.py the project's toolkit.toml defaults, failures.py turns every user-facing failure into one
 line and its exit code, render.py shows results as text or JSON. Imports of psycopg, pglast, sqlfluff and rich
@@ -31,7 +33,7 @@ from ..exit_codes import (  # noqa: F401
     SLOWDOWN_ROLLED_BACK,
     STEP_ROLLED_BACK,
 )
-from . import catalog, fleet, local, project, rehearse, runner
+from . import catalog, completion, fleet, local, project, rehearse, runner
 from .failures import OneLineErrors
 
 
@@ -43,7 +45,7 @@ def cli(traceback, quiet):
     """Phased PostgreSQL migrations with validation and automatic rollback."""
 
 
-for group in (runner, catalog, project, fleet, local, rehearse):
+for group in (runner, catalog, project, fleet, local, rehearse, completion):
     for command in group.COMMANDS:
         cli.add_command(command)
 cli.project_file = True  # toolkit.toml's defaults (cli/project_file.py)

@@ -180,8 +180,8 @@ def repair(dsn, project, mark_applied, mark_rolled_back, accept_checksum, forget
 @json_option("the rows")
 @handles_errors
 def history_command(dsn, limit, migration, phase, since, as_json):
-    """The history (schema toolkit, or --history-schema), newest first: what was applied, rolled back, checked, adopted or repaired,
-    when, how it ended, and who did it (database role, OS user, host, toolkit version)."""
+    """The history (schema toolkit, or --history-schema), newest first: what was applied, rolled back, checked,
+    adopted or repaired, when, how it ended, and who did it (database role, OS user, host, toolkit version)."""
     from .. import api
 
     show(api.history(target_of(dsn), limit=limit, migration=migration, phase=phase, since=since,

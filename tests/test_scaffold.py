@@ -143,6 +143,22 @@ def test_a_projects_toolkit_toml_sets_the_options_defaults_and_the_command_line_
     assert "lock before it retries. [default: 0.7]" in rollback and "[default: 35" not in rollback
 
 
+def test_a_pyproject_tool_toolkit_table_is_read_when_there_is_no_toolkit_toml(tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n[tool.toolkit]\nlock-timeout = 0.7\n'
+                                             '[tool.toolkit.apply]\nmax-slowdown = 35\n')
+    config = CliRunner().invoke(cli, ["config", "--project", str(tmp_path)])
+    assert config.exit_code == OK, config.output
+    lines = [line.split() for line in config.stdout.splitlines()]
+    assert ["apply", "--max-slowdown", "35", str(tmp_path / "pyproject.toml"), "[tool.toolkit]", "[apply]"] in lines
+    (tmp_path / "toolkit.toml").write_text("lock-timeout = 0.3\n")  # the project's own file wins
+    shown = " ".join(CliRunner().invoke(cli, ["apply", "--project", str(tmp_path), "--help"]).stdout.split())
+    assert "lock before it retries. [default: 0.3]" in shown and "[default: 35;" not in shown
+
+
 def test_a_dsn_in_toolkit_toml_names_the_database(db, tmp_path):
     from click.testing import CliRunner
 

@@ -1,5 +1,6 @@
 """toolkit.toml: a project's own defaults for any command's options, so a non-default is written once, not on
-every command line (Flyway's flyway.conf, Sqitch's sqitch.conf).
+every command line (Flyway's flyway.conf, Sqitch's sqitch.conf). A project without one may keep the same keys
+in its pyproject.toml under [tool.toolkit], as ruff and pytest are configured there.
 
 Keys are the options' long names without the dashes. A key at the top applies to every command that has that
 option; a table names one command (`[apply]`, `[fleet.apply]`) and wins over the top. The command line wins
@@ -39,9 +40,9 @@ class Setting:
 def settings_in_force(group: click.Group, args: list[str], command: tuple[str, ...] | None = None) -> list[Setting]:
     """Every option of `command` (None: only those the project's toolkit.toml sets, for every command) with its
     value and source. A flag on the command line wins over all of these."""
-    path = _project_folder(args) / FILE
+    found_file = _settings_file(_project_folder(args))
+    path, settings = found_file if found_file else (None, {})
     defaults = project_defaults(group, args) or {}
-    settings = _read(path) if defaults else {}
     if command is not None:
         _command(group, command)  # refuses a command that does not exist
     found = []
@@ -82,6 +83,19 @@ def _default(param: click.Parameter):
     return default
 
 
+def _settings_file(folder: Path) -> tuple[str, dict] | None:
+    """(how to name it, its settings): toolkit.toml, else pyproject.toml's [tool.toolkit]; None when neither."""
+    path = folder / FILE
+    if path.is_file():
+        return str(path), _read(path)
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read(pyproject).get("tool", {}).get("toolkit")
+        if isinstance(table, dict):
+            return f"{pyproject} [tool.toolkit]", table
+    return None
+
+
 def _read(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -118,11 +132,12 @@ def _command(group: click.Group, path: tuple[str, ...]) -> click.Command:
 
 
 def project_defaults(group: click.Group, args: list[str]) -> dict | None:
-    """click's default_map for this run, from the project's toolkit.toml, or None when it has none."""
-    path = _project_folder(args) / FILE
-    if not path.is_file():
+    """click's default_map for this run, from the project's toolkit.toml (or pyproject.toml's [tool.toolkit]),
+    or None when it has none."""
+    found = _settings_file(_project_folder(args))
+    if found is None:
         return None
-    settings = _read(path)
+    path, settings = found
     commands = dict(_commands(group))
     top = {key: value for key, value in settings.items() if not isinstance(value, dict)}
     known = {name for options in commands.values() for name in options}

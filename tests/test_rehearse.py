@@ -211,3 +211,19 @@ def test_docs_with_a_file_that_is_no_rehearsal_is_one_line(toolkit, production, 
     result = toolkit("docs", "--out", str(tmp_path / "site"), "--rehearsal", str(tmp_path / "r.json"),
                      project=production)
     assert result.exit_code == BAD_INPUT and result.stderr.count("\n") == 1
+
+
+def test_locks_on_tables_the_phase_itself_creates_break_no_budget(toolkit, project, db, server):
+    root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+                    "rollbacks/0001_a.sql": "DROP TABLE a;\n",
+                    "migrations/0101_b.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\n"
+                                             "INSERT INTO b SELECT generate_series(1, 50000);\n",
+                    "rollbacks/0101_b.sql": "DROP TABLE b;\n"})
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    result = toolkit("rehearse", "--template", db.params["dbname"], "--phase", "1", "--max-access-exclusive", "0",
+                     "--format", "json", project=root, dsn=server.dsn)
+    assert result.exit_code in (OK, FINDINGS), result.output
+    report = json.loads(result.stdout)  # b's ACCESS EXCLUSIVE, held while it fills, blocks nobody
+    assert [f for f in report["budgets_broken"] if f["path"].startswith("migrations/")] == []  # (the DROP may)
+    create = next(s for s in report["phases"][0]["statements"] if s["action"] == "apply")
+    assert any(lock["relation"] == "b" and lock["new_relation"] for lock in create["locks"])

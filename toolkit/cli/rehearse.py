@@ -94,7 +94,7 @@ def _print_timeline(console, phase, action: str) -> None:
     from ..plan.lock_modes import clients_blocked
 
     held = sorted(((lock, s) for s in phase.statements if s.action == action for lock in s.locks
-                   if clients_blocked(lock.mode)), key=lambda pair: pair[0].at)
+                   if clients_blocked(lock.mode) and not lock.new_relation), key=lambda pair: pair[0].at)
     if not held:
         console.print(f"  clients' view: no {action} statement blocked reads or writes", markup=False)
         return
@@ -106,9 +106,10 @@ def _print_timeline(console, phase, action: str) -> None:
 
 
 def _locks(s) -> str:
-    strong = [lock for lock in s.locks if lock.mode not in ("AccessShareLock", "RowShareLock")]
-    if not strong:
-        return "no lock that blocks writes"
+    strong = [lock for lock in s.locks
+              if lock.mode not in ("AccessShareLock", "RowShareLock") and not lock.new_relation]
+    if not strong:  # locks on what the phase itself made are left out: nobody else could wait for them
+        return "no lock beyond a reader's on an existing relation"
     return ", ".join(f"{_MODES.get(lock.mode, lock.mode)} on {lock.relation} {lock.held_seconds:g} s"
                      + (f" (waited {lock.waited_seconds:g} s)" if lock.waited_seconds else "") for lock in strong)
 

@@ -10,6 +10,7 @@ run there, with profile.Profiler as their progress; then the rollback, measured 
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -104,7 +105,10 @@ def _copy_of(target: Target, template: str) -> str:
     with target.connect("toolkit rehearse") as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
             raise BadInput(f"--template {template}: no such database on {target.describe()}")
-        others = conn.execute(_OTHERS, (template,)).fetchone()[0]
+        # a session that just disconnected is still listed for a moment: wait as CREATE DATABASE itself would (5 s)
+        deadline = time.monotonic() + 5
+        while (others := conn.execute(_OTHERS, (template,)).fetchone()[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
         if others:
             raise BadInput(f"--template {template} has {others} other session(s): PostgreSQL copies a database only "
                            "while nobody else is connected to it (use a replica's snapshot with --scratch-dsn)")

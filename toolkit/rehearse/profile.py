@@ -26,7 +26,7 @@ SAMPLE_SECONDS = 0.01
 _RELATIONS = """
 SELECT c.oid::bigint, c.relfilenode::bigint, c.oid::regclass::text, c.relkind::text, c.reltuples::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'm', 'i', 't') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+WHERE c.relkind IN ('r', 'm', 'i', 't', 'p', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
 """
 _ROWS = """
 SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint, coalesce(sum(n_tup_ins), 0)::bigint,
@@ -52,6 +52,7 @@ class LockHeld:
     held_seconds: float = 0.0
     waited_seconds: float = 0.0
     at: float = 0.0  # seconds from the rehearsal's start of the phase (or its rollback) when it was first held
+    new_relation: bool = False  # made by this phase (or rollback) itself: nobody else could wait for it
     since: float = field(default=0.0, repr=False, compare=False)  # when it was first seen granted (monotonic)
 
 
@@ -72,7 +73,8 @@ class StatementProfile:
     temp_bytes_peak: int | None = None  # None: the role may not read pg_ls_tmpdir()
 
     def longest(self, modes: tuple[str, ...]) -> LockHeld | None:
-        held = [lock for lock in self.locks if lock.mode in modes]
+        """The longest hold of these modes on a relation that existed before (what clients could wait for)."""
+        held = [lock for lock in self.locks if lock.mode in modes and not lock.new_relation]
         return max(held, key=lambda lock: lock.held_seconds) if held else None
 
 
@@ -82,6 +84,7 @@ class Profiler:
     def __init__(self, dsn: str, forward: Progress | None = None):
         self.dsn, self.forward = dsn, forward or Progress()
         self.started = time.monotonic()  # the timeline's zero
+        self._existing: set[int] | None = None  # the relations there before its first statement
         self.action = "apply"
         self.statements: list[StatementProfile] = []
         self._before: dict = {}
@@ -109,6 +112,8 @@ class Profiler:
                                    statement.text.strip().splitlines()[0][:100], batch,
                                    round(time.monotonic() - self.started, 4))
         self._before = self._read(conn)
+        if self._existing is None:
+            self._existing = set(self._before["files"])
         with self._lock:
             self._pid, self._current = conn.info.backend_pid, profile
             self.statements.append(profile)
@@ -163,9 +168,13 @@ class Profiler:
                 if hold is None:
                     since = time.monotonic() - seconds
                     hold = self._open[(oid, mode)] = LockHeld(relation, mode, round(seconds, 3),
-                                                              round(since - self.started, 4), since=since)
+                                                              at=round(since - self.started, 4),
+                                                              new_relation=self._is_new(oid), since=since)
                     profile.locks.append(hold)
                 hold.relation = relation  # its name, where the sampler saw only the number of a new relation
+
+    def _is_new(self, oid: int) -> bool:
+        return self._existing is not None and oid not in self._existing
 
     @staticmethod
     def _rows(conn, name: str, kind: str, estimate: int) -> int:
@@ -182,9 +191,11 @@ class Profiler:
             seen.add((oid, mode))
             hold = self._open.get((oid, mode))
             if hold is None:
-                hold = self._open[(oid, mode)] = LockHeld(relation, mode, at=round(now - self.started, 4), since=now)
-                if current is not None:
-                    current.locks.append(hold)
+                if current is None:  # between statements: the statement that ended reads its own (_own_locks)
+                    continue
+                hold = self._open[(oid, mode)] = LockHeld(relation, mode, at=round(now - self.started, 4),
+                                                          new_relation=self._is_new(oid), since=now)
+                current.locks.append(hold)
             if granted:
                 hold.held_seconds = max(hold.held_seconds, round(now - hold.since + SAMPLE_SECONDS, 3))
             else:  # waiting: held from when it is granted

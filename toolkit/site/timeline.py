@@ -1,7 +1,8 @@
 """A phase's measured locks as an SVG timeline, from `toolkit rehearse --format json`: one lane per statement
 (a batched step's batches share their statement's lane), the statement's run as a grey bar, each lock it held
 as a bar below it coloured by what clients could not do meanwhile: red, reads and writes blocked (ACCESS
-EXCLUSIVE); amber, writes blocked (SHARE ... EXCLUSIVE); green, neither (SHARE UPDATE EXCLUSIVE and weaker).
+EXCLUSIVE); amber, writes blocked (SHARE ... EXCLUSIVE); green, neither (SHARE UPDATE EXCLUSIVE and weaker,
+or any lock on a relation the phase itself made, which nobody else could be waiting for).
 Plain SVG, no script: the site stays readable offline."""
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def lock_timeline(phase: dict, action: str = "apply") -> str | None:
             parts.append(_bar(run["at"], run["seconds"], y, 6, "#999", scale, f"{text} {run['seconds']:.3f} s"
                               + (f" (batch {run['batch']})" if run.get("batch") else "")))
             for lock in run["locks"]:
-                blocked = clients_blocked(lock["mode"])
+                blocked = None if lock.get("new_relation") else clients_blocked(lock["mode"])
                 parts.append(_bar(lock["at"], lock["held_seconds"], y + 8, 10, COLOURS[blocked], scale,
                                   f"{lock['mode']} on {lock['relation']}: held {lock['held_seconds']:.3f} s"
                                   + (f", waited {lock['waited_seconds']:.3f} s" if lock["waited_seconds"] else "")

@@ -5,7 +5,9 @@ a data step), and every empty table their foreign keys reference, gets N rows, g
 `INSERT ... SELECT ... FROM generate_series(1, N)` each (parents first). A table that has rows keeps them as
 they are: they are the user's data. Each column gets a value of its type from the row number `g`, unique per
 row where the type allows (so UNIQUE and primary keys hold), a foreign key column a key its parent has (row g
-takes the parent's row g, so a one-to-one key stays unique), a column with a default its default.
+takes the parent's row g, so a one-to-one key stays unique), a column with a default its default. A column
+named like another table's key without a foreign key yet (user_id: users; plan_id: the one table ending in
+_plans) takes that table's keys too: a later phase that adds the key, and its check for orphans, finds none.
 
 CHECK constraints are not parsed into a solver: a few rows (g = 1, 2, 3, N/2, N) are tried first in a
 savepoint, and a constraint they break names its columns, which then try other values of their types (the

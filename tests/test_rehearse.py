@@ -227,3 +227,48 @@ def test_locks_on_tables_the_phase_itself_creates_break_no_budget(toolkit, proje
     assert [f for f in report["budgets_broken"] if f["path"].startswith("migrations/")] == []  # (the DROP may)
     create = next(s for s in report["phases"][0]["statements"] if s["action"] == "apply")
     assert any(lock["relation"] == "b" and lock["new_relation"] for lock in create["locks"])
+
+
+VOLATILE_DEFAULT = {"migrations/0101_token.sql": "ALTER TABLE accounts ADD COLUMN token uuid "
+                                                  "DEFAULT gen_random_uuid();\n",
+                    "rollbacks/0101_token.sql": "ALTER TABLE accounts DROP COLUMN token;\n"}
+LOCK_SAFE = {"migrations/0101_token.sql": "ALTER TABLE accounts ADD COLUMN token uuid;\n",
+             "rollbacks/0101_token.sql": "ALTER TABLE accounts DROP COLUMN token;\n",
+             "migrations/0102_token_backfill.sql": """
+                 -- toolkit:batch
+                 UPDATE accounts SET token = gen_random_uuid()
+                 WHERE id IN (SELECT id FROM accounts WHERE token IS NULL ORDER BY id
+                              LIMIT current_setting('toolkit.batch_size')::integer);
+                 """,
+             "rollbacks/0102_token_backfill.sql": "UPDATE accounts SET token = NULL;\n"}
+
+
+def _phase_0_and(project, toolkit, phase_1: dict):
+    root = project({name: text for name, text in PROJECT.items() if name.endswith("0001_accounts.sql")} | phase_1)
+    assert toolkit("apply", "--phase", "0", project=root).exit_code == OK
+    return root
+
+
+def test_a_column_with_a_volatile_default_rewrites_its_table_under_access_exclusive_and_breaks_the_budget(
+        toolkit, project, db, server):
+    root = _phase_0_and(project, toolkit, VOLATILE_DEFAULT)
+    result = toolkit("rehearse", "--template", db.params["dbname"], "--phase", "1", "--max-rewrite-rows", "1000",
+                     "--format", "json", project=root, dsn=server.dsn)
+    assert result.exit_code == FINDINGS, result.output
+    report = json.loads(result.stdout)
+    [add] = [s for s in report["phases"][0]["statements"] if s["action"] == "apply"]
+    assert "accounts" in [relation for relation, _rows in add["rewritten"]]  # and its indexes
+    assert any(lock["relation"] == "accounts" and lock["mode"] == "AccessExclusiveLock" and lock["held_seconds"] > 0
+               for lock in add["locks"])
+    assert [(f["path"], f["line"], f["rule"]) for f in report["budgets_broken"]] == [
+        ("migrations/0101_token.sql", 1, "budget-rewrite")]
+
+
+def test_the_same_column_added_lock_safely_and_backfilled_in_batches_passes_the_budget(toolkit, project, db, server):
+    root = _phase_0_and(project, toolkit, LOCK_SAFE)
+    result = toolkit("rehearse", "--template", db.params["dbname"], "--phase", "1", "--max-rewrite-rows", "1000",
+                     "--format", "json", project=root, dsn=server.dsn)
+    assert result.exit_code == OK, result.output
+    batches = [s for s in json.loads(result.stdout)["phases"][0]["statements"]
+               if s["action"] == "apply" and s["batch"]]
+    assert len(batches) > 1 and all(s["wal_bytes"] > 0 and s["rewritten"] == [] for s in batches)  # WAL per batch

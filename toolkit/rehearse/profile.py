@@ -85,6 +85,7 @@ class Profiler:
         self.dsn, self.forward = dsn, forward or Progress()
         self.started = time.monotonic()  # the timeline's zero
         self._existing: set[int] | None = None  # the relations there before its first statement
+        self._names: dict[int, str] = {}  # every relation's name as last seen (a dropped one's lock shows its oid)
         self.action = "apply"
         self.statements: list[StatementProfile] = []
         self._before: dict = {}
@@ -112,6 +113,7 @@ class Profiler:
                                    statement.text.strip().splitlines()[0][:100], batch,
                                    round(time.monotonic() - self.started, 4))
         self._before = self._read(conn)
+        self._names.update((oid, name) for oid, (_node, name, _kind, _rows) in self._before["files"].items())
         if self._existing is None:
             self._existing = set(self._before["files"])
         with self._lock:
@@ -167,11 +169,16 @@ class Profiler:
                 hold = self._open.get((oid, mode))
                 if hold is None:
                     since = time.monotonic() - seconds
-                    hold = self._open[(oid, mode)] = LockHeld(relation, mode, round(seconds, 3),
+                    hold = self._open[(oid, mode)] = LockHeld(self._name(oid, relation), mode, round(seconds, 3),
                                                               at=round(since - self.started, 4),
                                                               new_relation=self._is_new(oid), since=since)
                     profile.locks.append(hold)
-                hold.relation = relation  # its name, where the sampler saw only the number of a new relation
+                hold.relation = self._name(oid, relation)  # where the sampler saw only a new relation's number
+
+    def _name(self, oid: int, shown: str) -> str:
+        """The name pg_locks' regclass gives, or the one last seen for a relation it shows by number (dropped,
+        or not yet committed, so another session cannot see it)."""
+        return self._names.get(oid, shown) if shown.isdigit() else shown
 
     def _is_new(self, oid: int) -> bool:
         return self._existing is not None and oid not in self._existing
@@ -193,7 +200,8 @@ class Profiler:
             if hold is None:
                 if current is None:  # between statements: the statement that ended reads its own (_own_locks)
                     continue
-                hold = self._open[(oid, mode)] = LockHeld(relation, mode, at=round(now - self.started, 4),
+                hold = self._open[(oid, mode)] = LockHeld(self._name(oid, relation), mode,
+                                                          at=round(now - self.started, 4),
                                                           new_relation=self._is_new(oid), since=now)
                 current.locks.append(hold)
             if granted:

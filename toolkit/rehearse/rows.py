@@ -1,13 +1,13 @@
 """`rehearse --rows N`: synthetic rows for a rehearsal when the copy has no data, so what it measures is real.
 
-Before a phase is rehearsed, every empty table it names (in any statement: altered, indexed, read or written by
-a data step), and every empty table their foreign keys reference, gets N rows, generated in PostgreSQL by one
-`INSERT ... SELECT ... FROM generate_series(1, N)` each (parents first). A table that has rows keeps them as
-they are: they are the user's data. Each column gets a value of its type from the row number `g`, unique per
-row where the type allows (so UNIQUE and primary keys hold), a foreign key column a key its parent has (row g
-takes the parent's row g, so a one-to-one key stays unique), a column with a default its default. A column
-named like another table's key without a foreign key yet (user_id: users; plan_id: the one table ending in
-_plans) takes that table's keys too: a later phase that adds the key, and its check for orphans, finds none.
+Before a phase is rehearsed, every empty table it names (altered, indexed, read, updated; not one it inserts into,
+whose rows are the phase's to make), and every empty table their foreign keys reference, gets N rows, generated in
+PostgreSQL by one `INSERT ... SELECT ... FROM generate_series(1, N)` each (parents first). A table that has rows
+keeps them as they are: they are the user's data. Each column gets a value of its type from the row number `g`,
+unique per row where the type allows (so UNIQUE and primary keys hold), a foreign key column a key its parent has
+(row g takes the parent's row g, so a one-to-one key stays unique), a column with a default its default. A column
+named like another table's key without a foreign key yet (user_id: users; plan_id: the one table ending in _plans)
+takes that table's keys too: a later phase that adds the key, and its check for orphans, finds none.
 
 CHECK constraints are not parsed into a solver: a few rows (g = 1, 2, 3, N/2, N) are tried first in a
 savepoint, and a constraint they break names its columns, which then try other values of their types (the
@@ -42,14 +42,21 @@ class Filled:
 
 
 def tables_named(phase: Phase) -> list[str]:
-    """Every relation the phase's statements name, as written (schema-qualified when it is)."""
-    names = {}
+    """Every relation the phase's statements name, as written (schema-qualified when it is), but those it
+    inserts into: their rows are what the phase makes (a backfill finding its table full would do nothing)."""
+    names, inserted = {}, set()
     for migration in phase.migrations:
         for statement in migration.apply_script.statements:
             for node in nodes_in(statement.node):
                 if isinstance(node, ast.RangeVar):
-                    names[".".join(p for p in (node.schemaname, node.relname) if p)] = True
-    return list(names)
+                    names[_name(node)] = True
+                elif isinstance(node, ast.InsertStmt):
+                    inserted.add(_name(node.relation))
+    return [name for name in names if name not in inserted]
+
+
+def _name(relation: ast.RangeVar) -> str:
+    return ".".join(p for p in (relation.schemaname, relation.relname) if p)
 
 
 _TABLES = """

@@ -1,12 +1,15 @@
 """The package people install: the wheel holds the toolkit, its license and its metadata, and nothing of the
 platform this repository builds. No database."""
 
+import os
 import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,3 +50,26 @@ def test_the_wheels_metadata_gives_the_license_the_ranges_and_the_extras(tmp_pat
         assert f"Provides-Extra: {extra}" in metadata
     entry_points = wheel.read(next(n for n in wheel.namelist() if n.endswith("entry_points.txt"))).decode()
     assert "toolkit = toolkit.cli:main" in entry_points
+
+
+@pytest.mark.slow
+def test_another_repository_runs_the_lint_hook_through_pre_commit_try_repo(tmp_path):
+    """pre-commit itself (the [test] extra) installs this repository's hook into an environment of its own, as
+    another repository's .pre-commit-config.yaml would, and runs it there: toolkit need not be on PATH. It installs
+    the hook's dependencies from PyPI, as it would for any user."""
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    sample = tmp_path / "sample"
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_AUTHOR_NAME": "dba",
+           "GIT_AUTHOR_EMAIL": "dba@example.com", "GIT_COMMITTER_NAME": "dba", "GIT_COMMITTER_EMAIL": "dba@example.com"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "toolkit", "init", str(sample)], check=True, capture_output=True)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "project"]):
+        subprocess.run(command, cwd=sample, check=True, env=env)
+    (sample / "migrations" / "0001_accounts.sql").write_text("CREATE INDEX accounts_email_idx ON accounts (email);\n")
+    (sample / "rollbacks" / "0001_accounts.sql").write_text("DROP INDEX accounts_email_idx;\n")
+    subprocess.run(["git", "add", "-A"], cwd=sample, check=True, env=env)
+    ran = subprocess.run([str(pre_commit), "try-repo", str(REPO), "toolkit-lint", "--all-files"], cwd=sample,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 1, ran.stdout[-3000:] + ran.stderr[-2000:]
+    assert "toolkit lint" in ran.stdout and "Failed" in ran.stdout
+    assert "migrations/0001_accounts.sql:1:1: index-not-concurrent" in ran.stdout

@@ -357,9 +357,12 @@ def test_a_tiny_statement_timeout_on_the_database_does_not_cancel_the_runners_ow
 def test_ctrl_c_cancels_the_running_statement_says_how_to_resume_and_exits_130(project, db, sql):
     root = project({"migrations/0001_a.sql": "CREATE TABLE a (id bigint);\nSELECT pg_sleep(30);\n",
                     "rollbacks/0001_a.sql": "DROP TABLE a;\n"})
+    # a suite started in the background (CI's `&`) inherits SIGINT ignored, and Python then keeps it so: the
+    # child gets Ctrl-C as a terminal would deliver it
     child = subprocess.Popen([sys.executable, "-m", "toolkit", "apply"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)})
+                             env={**os.environ, "DATABASE_URL": db.dsn, "TOOLKIT_PROJECT": str(root)},
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     until(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'")
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=30)

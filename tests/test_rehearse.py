@@ -274,3 +274,33 @@ def test_the_same_column_added_lock_safely_and_backfilled_in_batches_passes_the_
     batches = [s for s in json.loads(result.stdout)["phases"][0]["statements"]
                if s["action"] == "apply" and s["batch"]]
     assert len(batches) > 1 and all(s["wal_bytes"] > 0 and s["rewritten"] == [] for s in batches)  # WAL per batch
+
+
+def test_a_lock_the_runner_waited_for_names_the_session_that_held_it(db):
+    """The profiler alone, on a real server: the runner's connection asks for a lock another session holds for
+    0.4 s; the sampler (every 10 ms) sees it ungranted and names the holder by its application_name."""
+    import threading
+    from types import SimpleNamespace
+
+    from toolkit.rehearse.profile import Profiler
+
+    with sql_on(db) as sql:
+        sql("CREATE TABLE held (id int)")
+    holder = psycopg.connect(db.dsn, autocommit=True, application_name="a dba's psql")
+    holder.execute("BEGIN")
+    holder.execute("LOCK TABLE held IN ACCESS SHARE MODE")
+    threading.Timer(0.4, holder.execute, ["COMMIT"]).start()
+    profiler = Profiler(db.dsn)
+    try:
+        with psycopg.connect(db.dsn, autocommit=True) as runner:
+            statement = SimpleNamespace(line=1, text="LOCK TABLE held IN ACCESS EXCLUSIVE MODE", batched=False)
+            script = SimpleNamespace(path="migrations/0101_lock.sql")
+            with runner.transaction():
+                profiler.statement_started(script, statement, runner)
+                runner.execute(statement.text)
+                profiler.statement_finished(script, statement, 0.4, runner)
+    finally:
+        profiler.close()
+        holder.close()
+    [lock] = [lock for lock in profiler.statements[0].locks if lock.mode == "AccessExclusiveLock"]
+    assert lock.waited_seconds > 0.1 and lock.waited_for.startswith("a dba's psql (pid ")

@@ -111,7 +111,8 @@ def _locks(s) -> str:
     if not strong:  # locks on what the phase itself made are left out: nobody else could wait for them
         return "no lock beyond a reader's on an existing relation"
     return ", ".join(f"{_MODES.get(lock.mode, lock.mode)} on {lock.relation} {lock.held_seconds:g} s"
-                     + (f" (waited {lock.waited_seconds:g} s)" if lock.waited_seconds else "") for lock in strong)
+                     + (f" (waited {lock.waited_seconds:g} s" + (f" for {lock.waited_for}" if lock.waited_for else "")
+                        + ")" if lock.waited_seconds else "") for lock in strong)
 
 
 def _rewrites(s) -> str:

@@ -8,7 +8,7 @@ backend's own WAL bytes and full-page images), the rows its transaction read and
 every relation's relfilenode (a new one is a rewrite: ALTER ... TYPE, VACUUM FULL, CLUSTER, TRUNCATE). A
 sampler on a connection of its own reads pg_locks for the runner's backend every 10 ms: each relation lock,
 its mode, how long it was held (taken by the statement that was running when it was first seen, held until it
-was gone) and how long it waited ungranted; and the peak of temporary files (pg_ls_tmpdir, where the role may
+was gone), how long it waited ungranted and for whom (pg_blocking_pids); and the peak of temporary files (pg_ls_tmpdir, where the role may
 read it).
 """
 
@@ -38,8 +38,14 @@ SELECT l.relation::bigint, l.relation::regclass::text, l.mode FROM pg_locks l
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND l.relation NOT IN (SELECT oid FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace)
 """
+# an ungranted lock also says who it waits for (pg_blocking_pids, asked only then: it is not free)
 _LOCKS = """
-SELECT l.relation::bigint, l.relation::regclass::text, l.mode, l.granted FROM pg_locks l
+SELECT l.relation::bigint, l.relation::regclass::text, l.mode, l.granted,
+       CASE WHEN NOT l.granted THEN
+           (SELECT string_agg(coalesce(nullif(a.application_name, ''), a.backend_type) || ' (pid ' || a.pid || ')',
+                              ', ' ORDER BY a.pid)
+            FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids(l.pid))) END
+FROM pg_locks l
 WHERE l.pid = %s AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database
                                                                WHERE datname = current_database())
 """
@@ -53,6 +59,7 @@ class LockHeld:
     waited_seconds: float = 0.0
     at: float = 0.0  # seconds from the rehearsal's start of the phase (or its rollback) when it was first held
     new_relation: bool = False  # made by this phase (or rollback) itself: nobody else could wait for it
+    waited_for: str | None = None  # the sessions that held what it waited for, as pg_blocking_pids named them
     since: float = field(default=0.0, repr=False, compare=False)  # when it was first seen granted (monotonic)
 
 
@@ -194,7 +201,7 @@ class Profiler:
     def _watch(self, rows, now: float, current: StatementProfile | None) -> None:
         """One look's locks: a new one is the running statement's; one gone is released."""
         seen = set()
-        for oid, relation, mode, granted in rows:
+        for oid, relation, mode, granted, blockers in rows:
             seen.add((oid, mode))
             hold = self._open.get((oid, mode))
             if hold is None:
@@ -208,6 +215,7 @@ class Profiler:
                 hold.held_seconds = max(hold.held_seconds, round(now - hold.since + SAMPLE_SECONDS, 3))
             else:  # waiting: held from when it is granted
                 hold.waited_seconds = round(hold.waited_seconds + SAMPLE_SECONDS, 3)
+                hold.waited_for = blockers or hold.waited_for
                 hold.since, hold.at = now, round(now - self.started, 4)
         for gone in set(self._open) - seen:
             del self._open[gone]

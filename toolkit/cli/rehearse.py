@@ -14,12 +14,6 @@ from .consoles import out
 from .failures import handles_errors
 from .options import console_progress, run_options, run_settings, target_of, target_options
 
-_MODES = {"AccessExclusiveLock": "ACCESS EXCLUSIVE", "ExclusiveLock": "EXCLUSIVE",
-          "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE", "ShareLock": "SHARE",
-          "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE", "RowExclusiveLock": "ROW EXCLUSIVE",
-          "RowShareLock": "ROW SHARE", "AccessShareLock": "ACCESS SHARE"}
-
-
 @click.command()
 @target_options
 @run_options
@@ -91,7 +85,7 @@ def _print(result) -> None:
 
 def _print_timeline(console, phase, action: str) -> None:
     """The clients' view, in time order: each lock that stopped their reads or writes, when and how long."""
-    from ..plan.lock_modes import clients_blocked
+    from ..plan.lock_modes import clients_blocked, sql_mode
 
     held = sorted(((lock, s) for s in phase.statements if s.action == action for lock in s.locks
                    if clients_blocked(lock.mode) and not lock.new_relation), key=lambda pair: pair[0].at)
@@ -101,7 +95,7 @@ def _print_timeline(console, phase, action: str) -> None:
     console.print(f"  clients' view ({action}): from     for      blocked              lock", markup=False)
     for lock, s in held:
         console.print(f"    {lock.at:8.3f} s {lock.held_seconds:7.3f} s  {clients_blocked(lock.mode) + ' blocked':20} "
-                      f"{_MODES.get(lock.mode, lock.mode)} on {lock.relation} ({Path(s.path).name}:{s.line})",
+                      f"{sql_mode(lock.mode)} on {lock.relation} ({Path(s.path).name}:{s.line})",
                       markup=False, highlight=False)
 
 
@@ -110,7 +104,9 @@ def _locks(s) -> str:
               if lock.mode not in ("AccessShareLock", "RowShareLock") and not lock.new_relation]
     if not strong:  # locks on what the phase itself made are left out: nobody else could wait for them
         return "no lock beyond a reader's on an existing relation"
-    return ", ".join(f"{_MODES.get(lock.mode, lock.mode)} on {lock.relation} {lock.held_seconds:g} s"
+    from ..plan.lock_modes import sql_mode
+
+    return ", ".join(f"{sql_mode(lock.mode)} on {lock.relation} {lock.held_seconds:g} s"
                      + (f" (waited {lock.waited_seconds:g} s" + (f" for {lock.waited_for}" if lock.waited_for else "")
                         + ")" if lock.waited_seconds else "") for lock in strong)
 

@@ -63,8 +63,13 @@ class TableLock:
 
     @property
     def sql_mode(self) -> str:
-        """The mode as LOCK TABLE spells it: ShareRowExclusiveLock -> SHARE ROW EXCLUSIVE."""
-        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.mode.removesuffix("Lock")).upper()
+        return sql_mode(self.mode)
+
+
+
+def sql_mode(mode: str) -> str:
+    """A mode as LOCK TABLE spells it: ShareRowExclusiveLock -> SHARE ROW EXCLUSIVE."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", mode.removesuffix("Lock")).upper()
 
 
 def clients_blocked(mode: str) -> str | None:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..lint.rules import Finding
+from ..plan.lock_modes import MODES, clients_blocked
 
 # Modes that block writes (SHARE and stronger, short of ACCESS EXCLUSIVE, which blocks reads too)
-WRITE_BLOCKING = ("ShareLock", "ShareRowExclusiveLock", "ExclusiveLock")
+WRITE_BLOCKING = tuple(mode for mode in MODES if clients_blocked(mode) == "writes")
 
 
 @dataclass(frozen=True)

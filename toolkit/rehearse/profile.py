@@ -8,8 +8,8 @@ backend's own WAL bytes and full-page images), the rows its transaction read and
 every relation's relfilenode (a new one is a rewrite: ALTER ... TYPE, VACUUM FULL, CLUSTER, TRUNCATE). A
 sampler on a connection of its own reads pg_locks for the runner's backend every 10 ms: each relation lock,
 its mode, how long it was held (taken by the statement that was running when it was first seen, held until it
-was gone), how long it waited ungranted and for whom (pg_blocking_pids); and the peak of temporary files (pg_ls_tmpdir, where the role may
-read it).
+was gone), how long it waited ungranted and for whom (pg_blocking_pids); and the peak of temporary files
+(pg_ls_tmpdir, where the role may read it).
 """
 
 from __future__ import annotations

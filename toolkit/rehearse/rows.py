@@ -151,11 +151,17 @@ def fill(conn: psycopg.Connection, phase: Phase, rows: int) -> list[Filled]:
     references = _references(conn, order)
     filled = []
     for oid in _parents_first(order, references):
-        name = conn.execute("SELECT %s::regclass::text", (oid,)).fetchone()[0]
-        if conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.SQL(name))).fetchone()[0]:
+        name, has_rows = _table_state(conn, oid)
+        if has_rows:
             continue  # the user's rows stay as they are
         filled.append(_fill_table(conn, oid, name, rows, [r for r in references if r[0] == oid]))
     return filled
+
+
+def _table_state(conn, oid: int) -> tuple[str, bool]:
+    """(its name as regclass prints it, whether it has a row)."""
+    name = conn.execute("SELECT %s::regclass::text", (oid,)).fetchone()[0]
+    return name, conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.SQL(name))).fetchone()[0]
 
 
 def _references(conn, oids: list[int]) -> list[tuple]:
@@ -251,9 +257,8 @@ def _foreign_keys(conn, columns: dict[str, _Column], references) -> tuple[list[t
     ctes = []
     for i, (child, parent_oid, constraint, own, theirs) in enumerate(references):
         own = [c for c in own if c in columns]
-        parent = conn.execute("SELECT %s::regclass::text", (parent_oid,)).fetchone()[0]
-        if parent_oid == child or not conn.execute(
-                sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.SQL(parent))).fetchone()[0]:
+        parent, has_rows = _table_state(conn, parent_oid)
+        if parent_oid == child or not has_rows:
             if constraint is None:
                 continue  # no key declared: its type's values
             if any(columns[c].not_null for c in own):

@@ -68,3 +68,11 @@ def test_config_says_where_the_history_schema_comes_from(toolkit, shop):
     assert result.exit_code == OK
     assert ["apply", "--history-schema", "schema_history", str(shop / "toolkit.toml")] in [
         line.split() for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("command", ["fleet apply", "fleet rollback", "fleet resume", "fleet status"])
+def test_the_fleet_commands_take_the_projects_history_schema_too(toolkit, shop, command):
+    result = toolkit("config", *command.split(), project=shop)
+    assert result.exit_code == OK
+    assert [*command.split(), "--history-schema", "schema_history", str(shop / "toolkit.toml")] in [
+        line.split() for line in result.stdout.splitlines()]

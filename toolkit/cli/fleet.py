@@ -9,7 +9,8 @@ import click
 
 from .consoles import err
 from .failures import handles_errors
-from .options import MAX_SLOWDOWN, PROJECT, decorate, json_option, plain_settings, run_options, run_settings, show
+from .options import (HISTORY_SCHEMA, MAX_SLOWDOWN, PROJECT, decorate, json_option, plain_settings, run_options,
+                      run_settings, show)
 
 
 @click.group()
@@ -62,6 +63,7 @@ def _rollout(ledger_dsn, action, phase, settings, parallel, max_failures, join, 
 
 @fleet.command("apply")
 @PROJECT
+@HISTORY_SCHEMA
 @_LEDGER
 @_targets_options
 @_rollout_options
@@ -80,6 +82,7 @@ def fleet_apply(project, ledger_dsn, targets_file, targets_query, parallel, max_
 
 @fleet.command("rollback")
 @PROJECT
+@HISTORY_SCHEMA
 @_LEDGER
 @_targets_options
 @_rollout_options
@@ -96,6 +99,7 @@ def fleet_rollback(project, ledger_dsn, targets_file, targets_query, parallel, m
 
 @fleet.command("resume")
 @PROJECT
+@HISTORY_SCHEMA
 @_LEDGER
 @click.option("--rollout", "rollout_id", type=int, help="The rollout to resume (default: the latest).")
 @click.option("--parallel", type=click.IntRange(min=1), default=2, show_default=True,
@@ -112,6 +116,7 @@ def fleet_resume(project, ledger_dsn, rollout_id, parallel, as_json, **run):
 
 @fleet.command("status")
 @PROJECT
+@HISTORY_SCHEMA
 @_LEDGER
 @_targets_options
 @click.option("--rollout", "rollout_id", type=int, help="Whose rollout rows to show (default: the latest).")

@@ -49,15 +49,16 @@ def _keep_history_schema(context, _param, value):
     context.meta["toolkit.history_schema"] = value
 
 
-# Every command that connects takes it; the settings below carry it (history_schema()), so no handler passes it.
-_HISTORY_SCHEMA = click.option(
+# Every command that connects takes it (with --dsn, or on its own where targets come another way: fleet); the
+# settings below carry it (history_schema()), so no handler passes it.
+HISTORY_SCHEMA = click.option(
     "--history-schema", metavar="NAME", default="toolkit", show_default=True, envvar="TOOLKIT_HISTORY_SCHEMA",
     expose_value=False, callback=_keep_history_schema,
     help="Schema in the database that holds the toolkit's history tables (created by the first apply).")
 
 
 def DSN(command):
-    return _HISTORY_SCHEMA(_DSN(command))
+    return HISTORY_SCHEMA(_DSN(command))
 
 
 def history_schema() -> str:
